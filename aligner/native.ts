@@ -1,0 +1,164 @@
+/**
+ * Loader and wrapper of the Rust Node-API module (aligner/native/readscore_aligner.node, built by
+ * aligner/build.js). The module receives typed arrays and answers one ArrayBuffer per call, which
+ * this wrapper views as the Alignment arrays without copying.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AlignerErrorCode, AlignerInputError } from './errors';
+import type { AlignInput, Alignment, PhraseAligner } from './types';
+import { type ValidTable, checkPadding } from './validate';
+
+/** The functions exported by the native module (see src/binding.rs). */
+export interface NativeBinding {
+  createTable(sub: Float64Array, kind: Uint8Array, items: number, elements: number, insert: number, del: number): object;
+  align(table: object, ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number): ArrayBuffer;
+  alignBatch(
+    table: object,
+    refs: Uint32Array,
+    refEnds: Uint32Array,
+    hyps: Uint32Array,
+    hypEnds: Uint32Array,
+    pads: Uint32Array,
+    threads: number,
+  ): ArrayBuffer;
+  threads(): number;
+}
+
+/** Whether the native module could be loaded, and from where or why not. */
+export type NativeStatus = { available: true; path: string } | { available: false; reason: string };
+
+const FILE_NAME = 'readscore_aligner.node';
+let cached: { status: NativeStatus; binding?: NativeBinding } | undefined;
+
+/** Where the built module may sit: beside this file (source) or in the source tree (from dist/). */
+export function nativeCandidates(): string[] {
+  return [join(__dirname, 'native', FILE_NAME), join(__dirname, '..', '..', 'aligner', 'native', FILE_NAME)];
+}
+
+function load(): { status: NativeStatus; binding?: NativeBinding } {
+  if (cached) return cached;
+  const path = nativeCandidates().find((p) => existsSync(p));
+  if (path === undefined) {
+    cached = { status: { available: false, reason: `${FILE_NAME} not built (run node aligner/build.js)` } };
+    return cached;
+  }
+  try {
+    const binding = require(path) as NativeBinding;
+    cached = { status: { available: true, path }, binding };
+  } catch (err) {
+    cached = { status: { available: false, reason: `${path} failed to load: ${(err as Error).message}` } };
+  }
+  return cached;
+}
+
+/** Reports whether the native module is available (loads it on first call). */
+export function nativeStatus(): NativeStatus {
+  return load().status;
+}
+
+function rethrow(err: unknown): never {
+  // Not `instanceof Error`: errors thrown by the module may come from another realm (jest, vm).
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && typeof message === 'string') throw new AlignerInputError(code, message);
+  throw err;
+}
+
+function viewAlignment(buf: ArrayBuffer, start: number, cost: number, base: number, steps: number, total: number): Alignment {
+  return {
+    cost,
+    refIndex: new Int32Array(buf, base + 4 * start, steps),
+    hypIndex: new Int32Array(buf, base + 4 * (total + start), steps),
+    ops: new Uint8Array(buf, base + 8 * total + start, steps),
+  };
+}
+
+function padOf(name: string, value: number | undefined): number {
+  const pad = checkPadding(name, value);
+  return pad > 0xffffffff ? 0xffffffff : pad; // still too long for any hyp: the module rejects it
+}
+
+/** The native backend: the table is copied into Rust once; each call validates its input there. */
+export class NativePhraseAligner implements PhraseAligner {
+  readonly backend = 'native' as const;
+  private readonly binding: NativeBinding;
+  private readonly handle: object;
+  private readonly threadCount: number;
+
+  constructor(binding: NativeBinding, table: ValidTable) {
+    this.binding = binding;
+    try {
+      this.handle = binding.createTable(table.sub, table.kind, table.items, table.elements, table.insert, table.delete);
+    } catch (err) {
+      rethrow(err);
+    }
+    this.threadCount = binding.threads();
+  }
+
+  align(input: AlignInput): Alignment {
+    if (input === null || typeof input !== 'object') {
+      throw new AlignerInputError(AlignerErrorCode.InvalidSequence, 'input must be an object { ref, hyp }');
+    }
+    let buf: ArrayBuffer;
+    try {
+      buf = this.binding.align(this.handle, input.ref, input.hyp, padOf('freeLead', input.freeLead), padOf('freeTrail', input.freeTrail));
+    } catch (err) {
+      rethrow(err);
+    }
+    const steps = (buf.byteLength - 8) / 9;
+    return viewAlignment(buf, 0, new Float64Array(buf, 0, 1)[0] as number, 8, steps, steps);
+  }
+
+  alignBatch(inputs: readonly AlignInput[]): Alignment[] {
+    const count = inputs.length;
+    if (count === 0) return [];
+    let refTotal = 0;
+    let hypTotal = 0;
+    const refEnds = new Uint32Array(count);
+    const hypEnds = new Uint32Array(count);
+    const pads = new Uint32Array(2 * count);
+    for (let k = 0; k < count; k++) {
+      const input = inputs[k] as AlignInput;
+      if (input === null || typeof input !== 'object' || !(input.ref instanceof Uint32Array) || !(input.hyp instanceof Uint32Array)) {
+        throw new AlignerInputError(AlignerErrorCode.InvalidSequence, `inputs[${k}].ref and .hyp must be Uint32Arrays`);
+      }
+      refTotal += input.ref.length;
+      hypTotal += input.hyp.length;
+      refEnds[k] = refTotal;
+      hypEnds[k] = hypTotal;
+      pads[2 * k] = padOf(`inputs[${k}].freeLead`, input.freeLead);
+      pads[2 * k + 1] = padOf(`inputs[${k}].freeTrail`, input.freeTrail);
+    }
+    const refs = new Uint32Array(refTotal);
+    const hyps = new Uint32Array(hypTotal);
+    for (let k = 0; k < count; k++) {
+      const input = inputs[k] as AlignInput;
+      refs.set(input.ref, (refEnds[k] as number) - input.ref.length);
+      hyps.set(input.hyp, (hypEnds[k] as number) - input.hyp.length);
+    }
+    let buf: ArrayBuffer;
+    try {
+      buf = this.binding.alignBatch(this.handle, refs, refEnds, hyps, hypEnds, pads, this.threadCount);
+    } catch (err) {
+      rethrow(err);
+    }
+    // Layout: costs f64[count] | stepEnds u32[count] (padded to 8) | refIndex i32[T] | hypIndex i32[T] | ops u8[T]
+    const costs = new Float64Array(buf, 0, count);
+    const stepEnds = new Uint32Array(buf, 8 * count, count);
+    const base = 8 * count + 4 * (count + (count & 1));
+    const total = count === 0 ? 0 : (stepEnds[count - 1] as number);
+    const out: Alignment[] = new Array(count);
+    let start = 0;
+    for (let k = 0; k < count; k++) {
+      const end = stepEnds[k] as number;
+      out[k] = viewAlignment(buf, start, costs[k] as number, base, end - start, total);
+      start = end;
+    }
+    return out;
+  }
+}
+
+/** Loads the native module; undefined when it is not built or fails to load. */
+export function loadNativeBinding(): NativeBinding | undefined {
+  return load().binding;
+}

@@ -1,0 +1,265 @@
+//! Thin Node-API layer: converts typed arrays to slices, calls `align`/`batch`, and answers one
+//! ArrayBuffer per call. Every failure becomes a thrown JS Error with a `code`; nothing panics.
+
+use crate::align::{AlignError, Table, Workspace};
+use crate::batch::{align_batch, Phrase};
+use crate::napi_sys::*;
+use std::cell::RefCell;
+use std::ffi::CString;
+use std::os::raw::c_void;
+use std::ptr;
+
+thread_local! {
+    static WORKSPACE: RefCell<Workspace> = RefCell::new(Workspace::new());
+}
+
+/// Tag stored with the table so a foreign external is not mistaken for one of ours.
+const TABLE_TAG: u64 = 0x5245_4144_5343_4f52;
+
+struct TableBox {
+    tag: u64,
+    table: Table,
+}
+
+type Outcome = Result<napi_value, AlignError>;
+
+fn err(code: &'static str, message: impl Into<String>) -> AlignError {
+    AlignError { code, message: message.into() }
+}
+
+unsafe fn throw(env: napi_env, e: &AlignError) -> napi_value {
+    let mut pending = false;
+    napi_is_exception_pending(env, &mut pending);
+    if !pending {
+        let code = CString::new(e.code).unwrap_or_default();
+        let msg = CString::new(e.message.replace('\0', " ")).unwrap_or_default();
+        napi_throw_error(env, code.as_ptr(), msg.as_ptr());
+    }
+    ptr::null_mut()
+}
+
+unsafe fn finish(env: napi_env, outcome: Outcome) -> napi_value {
+    match outcome {
+        Ok(v) => v,
+        Err(e) => throw(env, &e),
+    }
+}
+
+unsafe fn args<const N: usize>(env: napi_env, info: napi_callback_info) -> Result<[napi_value; N], AlignError> {
+    let mut argv = [ptr::null_mut(); N];
+    let mut argc = N;
+    if napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) != NAPI_OK {
+        return Err(err("invalid-sequence", "could not read the arguments"));
+    }
+    if argc < N {
+        return Err(err("invalid-sequence", format!("expected {N} arguments, got {argc}")));
+    }
+    Ok(argv)
+}
+
+/// Borrows a typed array of the expected element type as a slice (valid during this call).
+unsafe fn typed<'a, T>(env: napi_env, v: napi_value, want: i32, name: &str, what: &str) -> Result<&'a [T], AlignError> {
+    let mut is = false;
+    if napi_is_typedarray(env, v, &mut is) != NAPI_OK || !is {
+        return Err(err("invalid-sequence", format!("{name} must be a {what}")));
+    }
+    let (mut kind, mut len, mut data) = (0i32, 0usize, ptr::null_mut::<c_void>());
+    let (mut ab, mut off) = (ptr::null_mut(), 0usize);
+    if napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut off) != NAPI_OK || kind != want {
+        return Err(err("invalid-sequence", format!("{name} must be a {what}")));
+    }
+    if len == 0 || data.is_null() {
+        return Ok(&[]);
+    }
+    Ok(std::slice::from_raw_parts(data as *const T, len))
+}
+
+unsafe fn number(env: napi_env, v: napi_value, name: &str) -> Result<f64, AlignError> {
+    let mut out = 0.0;
+    if napi_get_value_double(env, v, &mut out) != NAPI_OK {
+        return Err(err("invalid-cost", format!("{name} must be a number")));
+    }
+    Ok(out)
+}
+
+unsafe fn count(env: napi_env, v: napi_value, name: &str, code: &'static str) -> Result<usize, AlignError> {
+    let x = number(env, v, name)?;
+    if !(x >= 0.0 && x <= u32::MAX as f64 && x.fract() == 0.0) {
+        return Err(err(code, format!("{name} is {x}; expected an integer >= 0")));
+    }
+    Ok(x as usize)
+}
+
+unsafe fn table<'a>(env: napi_env, v: napi_value) -> Result<&'a Table, AlignError> {
+    let mut ty = 0i32;
+    let mut data = ptr::null_mut();
+    if napi_typeof(env, v, &mut ty) != NAPI_OK
+        || ty != NAPI_EXTERNAL
+        || napi_get_value_external(env, v, &mut data) != NAPI_OK
+        || data.is_null()
+    {
+        return Err(err("invalid-table-size", "the first argument must be a table from createTable"));
+    }
+    let boxed = &*(data as *const TableBox);
+    if boxed.tag != TABLE_TAG {
+        return Err(err("invalid-table-size", "the first argument must be a table from createTable"));
+    }
+    Ok(&boxed.table)
+}
+
+unsafe extern "C" fn finalize_table(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+    if !data.is_null() {
+        drop(Box::from_raw(data as *mut TableBox));
+    }
+}
+
+/// Allocates an ArrayBuffer and hands its bytes to `fill`.
+unsafe fn array_buffer(env: napi_env, bytes: usize, fill: impl FnOnce(&mut [u8])) -> Outcome {
+    let mut data = ptr::null_mut();
+    let mut result = ptr::null_mut();
+    if napi_create_arraybuffer(env, bytes, &mut data, &mut result) != NAPI_OK {
+        return Err(err("too-large", format!("could not allocate a {bytes}-byte result")));
+    }
+    if bytes > 0 && !data.is_null() {
+        fill(std::slice::from_raw_parts_mut(data as *mut u8, bytes));
+    }
+    Ok(result)
+}
+
+fn put_i32s(dst: &mut [u8], src: &[i32]) {
+    for (d, s) in dst.chunks_exact_mut(4).zip(src) {
+        d.copy_from_slice(&s.to_ne_bytes());
+    }
+}
+
+/// createTable(sub: Float64Array, kind: Uint8Array, items, elements, insert, delete) -> external
+unsafe extern "C" fn create_table(env: napi_env, info: napi_callback_info) -> napi_value {
+    let outcome = (|| -> Outcome {
+        let [sub, kind, items, elements, insert, delete] = args::<6>(env, info)?;
+        let sub: &[f64] = typed(env, sub, FLOAT64_ARRAY, "table.sub", "Float64Array")?;
+        let kind: &[u8] = typed(env, kind, UINT8_ARRAY, "table.kind", "Uint8Array")?;
+        let items = count(env, items, "table.items", "invalid-table-size")?;
+        let elements = count(env, elements, "table.elements", "invalid-table-size")?;
+        let insert = number(env, insert, "table.insert")?;
+        let delete = number(env, delete, "table.delete")?;
+        let table = Table::new(items, elements, sub, kind, insert, delete)?;
+        let raw = Box::into_raw(Box::new(TableBox { tag: TABLE_TAG, table }));
+        let mut result = ptr::null_mut();
+        if napi_create_external(env, raw as *mut c_void, finalize_table, ptr::null_mut(), &mut result) != NAPI_OK {
+            drop(Box::from_raw(raw));
+            return Err(err("internal", "could not create the table handle"));
+        }
+        Ok(result)
+    })();
+    finish(env, outcome)
+}
+
+/// align(table, ref: Uint32Array, hyp: Uint32Array, freeLead, freeTrail) -> ArrayBuffer
+/// laid out as cost f64 | refIndex i32[L] | hypIndex i32[L] | ops u8[L].
+unsafe extern "C" fn align(env: napi_env, info: napi_callback_info) -> napi_value {
+    let outcome = (|| -> Outcome {
+        let [t, r, h, lead, trail] = args::<5>(env, info)?;
+        let t = table(env, t)?;
+        let r: &[u32] = typed(env, r, UINT32_ARRAY, "input.ref", "Uint32Array of item ids")?;
+        let h: &[u32] = typed(env, h, UINT32_ARRAY, "input.hyp", "Uint32Array of element ids")?;
+        let lead = count(env, lead, "input.freeLead", "invalid-padding")?;
+        let trail = count(env, trail, "input.freeTrail", "invalid-padding")?;
+        t.check_input(r, h, lead as u64, trail as u64)?;
+        WORKSPACE.with(|cell| {
+            let mut ws = cell.try_borrow_mut().map_err(|_| err("internal", "aligner re-entered"))?;
+            let cost = ws.align_checked(t, r, h, lead, trail)?;
+            let len = ws.steps();
+            array_buffer(env, 8 + 9 * len, |bytes| {
+                let (head, rest) = bytes.split_at_mut(8);
+                head.copy_from_slice(&cost.to_ne_bytes());
+                let (refs, rest) = rest.split_at_mut(4 * len);
+                let (hyps, ops) = rest.split_at_mut(4 * len);
+                let mut ri = vec![0i32; len];
+                let mut hi = vec![0i32; len];
+                ws.write_path(ops, &mut ri, &mut hi);
+                put_i32s(refs, &ri);
+                put_i32s(hyps, &hi);
+            })
+        })
+    })();
+    finish(env, outcome)
+}
+
+/// alignBatch(table, refs, refEnds, hyps, hypEnds, pads, threads) -> ArrayBuffer laid out as
+/// costs f64[k] | stepEnds u32[k] (+4 bytes when k is odd) | refIndex i32[T] | hypIndex i32[T] | ops u8[T].
+unsafe extern "C" fn align_batch_js(env: napi_env, info: napi_callback_info) -> napi_value {
+    let outcome = (|| -> Outcome {
+        let [t, refs, ref_ends, hyps, hyp_ends, pads, threads] = args::<7>(env, info)?;
+        let t = table(env, t)?;
+        let refs: &[u32] = typed(env, refs, UINT32_ARRAY, "refs", "Uint32Array")?;
+        let ref_ends: &[u32] = typed(env, ref_ends, UINT32_ARRAY, "refEnds", "Uint32Array")?;
+        let hyps: &[u32] = typed(env, hyps, UINT32_ARRAY, "hyps", "Uint32Array")?;
+        let hyp_ends: &[u32] = typed(env, hyp_ends, UINT32_ARRAY, "hypEnds", "Uint32Array")?;
+        let pads: &[u32] = typed(env, pads, UINT32_ARRAY, "pads", "Uint32Array")?;
+        let threads = count(env, threads, "threads", "invalid-sequence")?.clamp(1, 256);
+        let k = ref_ends.len();
+        if hyp_ends.len() != k || pads.len() != 2 * k {
+            return Err(err("invalid-sequence", "batch offsets disagree on the phrase count"));
+        }
+        let mut phrases = Vec::new();
+        phrases.try_reserve_exact(k).map_err(|_| err("too-large", "batch too large"))?;
+        let (mut rs, mut hs) = (0usize, 0usize);
+        for p in 0..k {
+            let (re, he) = (ref_ends[p] as usize, hyp_ends[p] as usize);
+            if re < rs || re > refs.len() || he < hs || he > hyps.len() {
+                return Err(err("invalid-sequence", format!("inputs[{p}]: batch offsets out of order")));
+            }
+            let (r, h) = (&refs[rs..re], &hyps[hs..he]);
+            let (lead, trail) = (pads[2 * p] as usize, pads[2 * p + 1] as usize);
+            t.check_input(r, h, lead as u64, trail as u64)
+                .map_err(|e| err(e.code, format!("inputs[{p}]: {}", e.message)))?;
+            phrases.push(Phrase { r, h, free_lead: lead, free_trail: trail });
+            rs = re;
+            hs = he;
+        }
+        let paths = align_batch(t, &phrases, threads)?;
+        let total = paths.ops.len();
+        let head = 8 * k + 4 * (k + (k & 1));
+        array_buffer(env, head + 9 * total, |bytes| {
+            let (costs, rest) = bytes.split_at_mut(8 * k);
+            for (d, c) in costs.chunks_exact_mut(8).zip(&paths.costs) {
+                d.copy_from_slice(&c.to_ne_bytes());
+            }
+            let (ends, rest) = rest.split_at_mut(4 * (k + (k & 1)));
+            for (d, e) in ends.chunks_exact_mut(4).zip(&paths.ends) {
+                d.copy_from_slice(&e.to_ne_bytes());
+            }
+            let (refs_out, rest) = rest.split_at_mut(4 * total);
+            let (hyps_out, ops_out) = rest.split_at_mut(4 * total);
+            put_i32s(refs_out, &paths.ref_index);
+            put_i32s(hyps_out, &paths.hyp_index);
+            ops_out.copy_from_slice(&paths.ops);
+        })
+    })();
+    finish(env, outcome)
+}
+
+/// threads() -> the worker count alignBatch should use (available parallelism).
+unsafe extern "C" fn threads(env: napi_env, _info: napi_callback_info) -> napi_value {
+    let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as u32;
+    let mut result = ptr::null_mut();
+    napi_create_uint32(env, n, &mut result);
+    result
+}
+
+unsafe fn export(env: napi_env, exports: napi_value, name: &'static [u8], cb: napi_callback) {
+    let mut f = ptr::null_mut();
+    if napi_create_function(env, name.as_ptr().cast(), NAPI_AUTO_LENGTH, cb, ptr::null_mut(), &mut f) == NAPI_OK {
+        napi_set_named_property(env, exports, name.as_ptr().cast(), f);
+    }
+}
+
+/// Module entry point node looks up when it loads the .node file.
+#[no_mangle]
+pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
+    export(env, exports, b"createTable\0", create_table);
+    export(env, exports, b"align\0", align);
+    export(env, exports, b"alignBatch\0", align_batch_js);
+    export(env, exports, b"threads\0", threads);
+    exports
+}

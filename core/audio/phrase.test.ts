@@ -1,0 +1,50 @@
+import { assembleSegments, padWithNeighbours } from './phrase';
+
+const seg = (sequenceNumber: number, values: number[]) => ({ sequenceNumber, samples: Float32Array.from(values), source: `s${sequenceNumber}.wav` });
+
+describe('assembleSegments', () => {
+  it('concatenates segments in sequence order, whatever order they arrive in', () => {
+    const { samples, dropped } = assembleSegments([seg(3, [3]), seg(1, [1, 1]), seg(2, [2])]);
+    expect(Array.from(samples)).toEqual([1, 1, 2, 3]);
+    expect(dropped).toEqual([]);
+  });
+
+  it('reports gaps as dropped packets and keeps going', () => {
+    const { samples, dropped } = assembleSegments([seg(1, [1]), seg(4, [4]), seg(6, [6])]);
+    expect(Array.from(samples)).toEqual([1, 4, 6]);
+    expect(dropped).toEqual([
+      { missing: [2, 3], after: 's1.wav' },
+      { missing: [5], after: 's4.wav' },
+    ]);
+  });
+
+  it('keeps one copy of a duplicated segment', () => {
+    expect(Array.from(assembleSegments([seg(1, [1]), seg(1, [9])]).samples)).toEqual([1]);
+  });
+});
+
+describe('padWithNeighbours', () => {
+  const a = Float32Array.from([1, 2, 3, 4]);
+  const b = Float32Array.from([5, 6]);
+  const c = Float32Array.from([7, 8, 9]);
+
+  it('adds up to N samples of each neighbour and remembers the spans', () => {
+    const [pa, pb, pc] = padWithNeighbours([a, b, c], 2);
+    expect(pa).toMatchObject({ leadSamples: 0, trailSamples: 2 });
+    expect(Array.from(pa?.samples ?? [])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(pb).toMatchObject({ leadSamples: 2, trailSamples: 2 });
+    expect(Array.from(pb?.samples ?? [])).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(Array.from(pc?.samples ?? [])).toEqual([5, 6, 7, 8, 9]);
+  });
+
+  it('leaves phrases without audio out and lends nothing from them', () => {
+    const [pa, pb, pc] = padWithNeighbours([a, undefined, c], 2);
+    expect(pb).toBeUndefined();
+    expect(pa?.trailSamples).toBe(0);
+    expect(pc?.leadSamples).toBe(0);
+  });
+
+  it('does nothing with zero padding', () => {
+    expect(padWithNeighbours([a, b], 0)[1]).toEqual({ samples: b, leadSamples: 0, trailSamples: 0 });
+  });
+});

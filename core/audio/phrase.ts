@@ -1,0 +1,83 @@
+/**
+ * Phrase audio assembly: a phrase is the concatenation of its streaming segments in sequence order,
+ * optionally padded with the neighbouring phrases' audio so a late or early answer is still heard.
+ */
+
+/** One streaming segment of a phrase, already decoded and resampled to the model rate. */
+export interface PhraseSegment {
+  /** Global sequence number across the activity. */
+  readonly sequenceNumber: number;
+  readonly samples: Float32Array;
+  /** Where it came from (file name or object key), for logs. */
+  readonly source: string;
+}
+
+/** A gap in the sequence numbers: packets lost in streaming. */
+export interface DroppedPackets {
+  /** Sequence numbers missing between two received segments. */
+  readonly missing: readonly number[];
+  readonly after: string;
+}
+
+/** Concatenated phrase audio and what was noticed while assembling it. */
+export interface AssembledPhrase {
+  readonly samples: Float32Array;
+  readonly dropped: readonly DroppedPackets[];
+}
+
+/**
+ * Orders segments by sequence number and concatenates them. Gaps are reported (the caller logs
+ * them) and assembly goes on; duplicate sequence numbers keep the first copy.
+ */
+export function assembleSegments(segments: readonly PhraseSegment[]): AssembledPhrase {
+  const ordered = [...segments].sort((a, b) => a.sequenceNumber - b.sequenceNumber);
+  const kept: PhraseSegment[] = [];
+  const dropped: DroppedPackets[] = [];
+  for (const segment of ordered) {
+    const previous = kept[kept.length - 1];
+    if (previous && segment.sequenceNumber === previous.sequenceNumber) continue;
+    if (previous && segment.sequenceNumber > previous.sequenceNumber + 1) {
+      const missing: number[] = [];
+      for (let n = previous.sequenceNumber + 1; n < segment.sequenceNumber; n++) missing.push(n);
+      dropped.push({ missing, after: previous.source });
+    }
+    kept.push(segment);
+  }
+  const total = kept.reduce((sum, s) => sum + s.samples.length, 0);
+  const samples = new Float32Array(total);
+  let at = 0;
+  for (const segment of kept) {
+    samples.set(segment.samples, at);
+    at += segment.samples.length;
+  }
+  return { samples, dropped };
+}
+
+/** Phrase audio with neighbour padding; the padding spans are remembered. */
+export interface PaddedPhrase {
+  readonly samples: Float32Array;
+  /** Samples of the previous phrase prepended. */
+  readonly leadSamples: number;
+  /** Samples of the next phrase appended. */
+  readonly trailSamples: number;
+}
+
+/**
+ * Pads each phrase with up to `padSamples` of its neighbours' audio on each side. A phrase without
+ * audio (undefined) stays undefined and lends nothing to its neighbours.
+ */
+export function padWithNeighbours(phrases: readonly (Float32Array | undefined)[], padSamples: number): (PaddedPhrase | undefined)[] {
+  return phrases.map((own, i) => {
+    if (!own) return undefined;
+    if (padSamples <= 0) return { samples: own, leadSamples: 0, trailSamples: 0 };
+    const before = phrases[i - 1];
+    const after = phrases[i + 1];
+    const lead = before ? before.subarray(Math.max(0, before.length - padSamples)) : new Float32Array(0);
+    const trail = after ? after.subarray(0, Math.min(after.length, padSamples)) : new Float32Array(0);
+    const samples = new Float32Array(lead.length + own.length + trail.length);
+    samples.set(lead, 0);
+    samples.set(own, lead.length);
+    samples.set(trail, lead.length + own.length);
+    return { samples, leadSamples: lead.length, trailSamples: trail.length };
+  });
+}

@@ -1,0 +1,54 @@
+import { resample, resampledLength } from './resample';
+
+function tone(freq: number, rate: number, seconds: number, amplitude = 0.5): Float32Array {
+  return Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amplitude * Math.sin((2 * Math.PI * freq * i) / rate));
+}
+
+/** RMS level in dB relative to a full sine of `amplitude`, ignoring the filter's edge transients. */
+function levelDb(x: Float32Array, amplitude: number, skip: number): number {
+  let sum = 0;
+  for (let i = skip; i < x.length - skip; i++) sum += (x[i] as number) ** 2;
+  const rms = Math.sqrt(sum / (x.length - 2 * skip));
+  return 20 * Math.log10(rms / (amplitude / Math.SQRT2));
+}
+
+describe('resample', () => {
+  it('keeps a 1 kHz tone within 0.1 dB from 44.1 kHz to 16 kHz', () => {
+    const out = resample(tone(1000, 44100, 1), 44100, 16000);
+    expect(Math.abs(levelDb(out, 0.5, 1000))).toBeLessThanOrEqual(0.1);
+  });
+
+  it('attenuates a 10 kHz tone by at least 60 dB from 44.1 kHz to 16 kHz (no aliasing to 6 kHz)', () => {
+    const out = resample(tone(10000, 44100, 1), 44100, 16000);
+    expect(levelDb(out, 0.5, 1000)).toBeLessThanOrEqual(-60);
+  });
+
+  it('keeps the tone at its frequency (zero crossings match 1 kHz at 16 kHz)', () => {
+    const out = resample(tone(1000, 48000, 1), 48000, 16000);
+    let crossings = 0;
+    for (let i = 1001; i < 15000; i++) if ((out[i - 1] as number) < 0 !== (out[i] as number) < 0) crossings++;
+    // 13,999 samples at 16 kHz hold 874.9 periods of 1 kHz: 1,750 crossings.
+    expect(Math.abs(crossings - 1750)).toBeLessThanOrEqual(2);
+  });
+
+  it('upsamples 8 kHz to 16 kHz with a flat passband', () => {
+    const out = resample(tone(1000, 8000, 1), 8000, 16000);
+    expect(out.length).toBe(16000);
+    expect(Math.abs(levelDb(out, 0.5, 1000))).toBeLessThanOrEqual(0.1);
+  });
+
+  it('handles rates whose ratio has a huge numerator (per-sample taps)', () => {
+    const out = resample(tone(1000, 44101, 0.5), 44101, 16000);
+    expect(out.length).toBe(resampledLength(Math.round(44101 * 0.5), 44101, 16000));
+    expect(Math.abs(levelDb(out, 0.5, 500))).toBeLessThanOrEqual(0.1);
+  });
+
+  it('returns the input when the rates match', () => {
+    const x = tone(440, 16000, 0.1);
+    expect(resample(x, 16000, 16000)).toBe(x);
+  });
+
+  it('rejects non-integer rates', () => {
+    expect(() => resample(new Float32Array(4), 44100.5, 16000)).toThrow(/positive integers/);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * Greedy CTC decoding: per-frame argmax, merge repeats, then drop blanks (the old system dropped
+ * blanks first, so `b <blank> b` became one `b`). The separator token splits words.
+ */
+import type { ItemCatalog } from '../items';
+import { segmentWord } from './segment';
+
+/** Logits of one phrase: `frames × vocab` row-major, only the frames that belong to the phrase. */
+export interface PhraseLogits {
+  readonly data: Float32Array;
+  readonly frames: number;
+  readonly vocab: number;
+}
+
+/** What the decoder needs to know about the model's output. */
+export interface DecoderVocabulary {
+  readonly tokens: readonly string[];
+  readonly blank: string;
+  readonly separator: string;
+  /** Milliseconds per logit frame. */
+  readonly frameMs: number;
+}
+
+/** A run of identical non-blank frames after merging. */
+export interface TokenRun {
+  readonly token: string;
+  /** First frame of the run. */
+  readonly start: number;
+  /** One past the last frame. */
+  readonly end: number;
+}
+
+/** One decoded element of the hypothesis. */
+export interface HypothesisElement {
+  readonly element: string;
+  readonly elementId: number;
+  /** Mean of the frame max-posteriors over the frames it spans. */
+  readonly confidence: number;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Index of the word (separator-delimited) it was parsed from. */
+  readonly word: number;
+}
+
+/** A token that fits no element: kept and reported, never silently dropped. */
+export interface UnparsedToken {
+  readonly token: string;
+  readonly confidence: number;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly word: number;
+}
+
+/** The decoded hypothesis of one phrase. */
+export interface Hypothesis {
+  readonly elements: readonly HypothesisElement[];
+  readonly unparsed: readonly UnparsedToken[];
+  readonly frames: number;
+  readonly frameMs: number;
+  /** Max posterior of each frame (softmax of the logits). */
+  readonly framePosterior: Float32Array;
+  /** Whether each frame's argmax was the blank. */
+  readonly frameIsBlank: Uint8Array;
+}
+
+/** Per-frame argmax token index and its softmax posterior. */
+export function frameArgmax(logits: PhraseLogits): { best: Int32Array; posterior: Float32Array } {
+  const { data, frames, vocab } = logits;
+  if (data.length < frames * vocab) throw new RangeError(`logits hold ${data.length} values, expected ${frames} × ${vocab}`);
+  const best = new Int32Array(frames);
+  const posterior = new Float32Array(frames);
+  for (let f = 0; f < frames; f++) {
+    const row = f * vocab;
+    let bi = 0;
+    let bv = data[row] as number;
+    for (let v = 1; v < vocab; v++) {
+      const x = data[row + v] as number;
+      if (x > bv) {
+        bv = x;
+        bi = v;
+      }
+    }
+    let sum = 0;
+    for (let v = 0; v < vocab; v++) sum += Math.exp((data[row + v] as number) - bv);
+    best[f] = bi;
+    posterior[f] = 1 / sum;
+  }
+  return { best, posterior };
+}
+
+/** Merges repeated frames, then drops blanks; separator runs are kept (they split words). */
+export function collapseFrames(best: Int32Array, tokens: readonly string[], blank: string): TokenRun[] {
+  const runs: TokenRun[] = [];
+  let start = 0;
+  for (let f = 1; f <= best.length; f++) {
+    if (f === best.length || best[f] !== best[start]) {
+      const token = tokens[best[start] as number] as string;
+      if (token !== blank) runs.push({ token, start, end: f });
+      start = f;
+    }
+  }
+  return runs;
+}
+
+/**
+ * Decodes one phrase's logits into elements of the catalog.
+ *
+ * @example
+ * const hyp = decodePhrase(logits, { tokens, blank: '<pad>', separator: '|', frameMs: 20 }, catalog);
+ */
+export function decodePhrase(logits: PhraseLogits, vocabulary: DecoderVocabulary, catalog: ItemCatalog): Hypothesis {
+  if (logits.vocab !== vocabulary.tokens.length) {
+    throw new RangeError(`logits have ${logits.vocab} classes but the vocabulary has ${vocabulary.tokens.length} tokens`);
+  }
+  const { best, posterior } = frameArgmax(logits);
+  const blankIndex = vocabulary.tokens.indexOf(vocabulary.blank);
+  const frameIsBlank = new Uint8Array(best.length);
+  for (let f = 0; f < best.length; f++) frameIsBlank[f] = best[f] === blankIndex ? 1 : 0;
+  const runs = collapseFrames(best, vocabulary.tokens, vocabulary.blank);
+  const elements: HypothesisElement[] = [];
+  const unparsed: UnparsedToken[] = [];
+  const meanPosterior = (start: number, end: number) => {
+    let s = 0;
+    for (let f = start; f < end; f++) s += posterior[f] as number;
+    return end > start ? s / (end - start) : 0;
+  };
+  const ms = (frame: number) => frame * vocabulary.frameMs;
+  let word: TokenRun[] = [];
+  let wordIndex = 0;
+  const flush = () => {
+    if (word.length === 0) return;
+    const parse = segmentWord(
+      word.map((r) => r.token),
+      catalog,
+    );
+    for (const piece of parse) {
+      const first = word[piece.start] as TokenRun;
+      const last = word[piece.end - 1] as TokenRun;
+      if (piece.element === undefined) {
+        unparsed.push({ token: first.token, confidence: meanPosterior(first.start, first.end), startMs: ms(first.start), endMs: ms(first.end), word: wordIndex });
+      } else {
+        elements.push({
+          element: piece.element,
+          elementId: catalog.elementId(piece.element) as number,
+          confidence: meanPosterior(first.start, last.end),
+          startMs: ms(first.start),
+          endMs: ms(last.end),
+          word: wordIndex,
+        });
+      }
+    }
+    word = [];
+    wordIndex++;
+  };
+  for (const run of runs) {
+    if (run.token === vocabulary.separator) flush();
+    else word.push(run);
+  }
+  flush();
+  return { elements, unparsed, frames: logits.frames, frameMs: vocabulary.frameMs, framePosterior: posterior, frameIsBlank };
+}

@@ -1,0 +1,3 @@
+/** CTC decoding: logits to a hypothesis of catalog elements with confidences and times. */
+export * from './ctc';
+export * from './segment';

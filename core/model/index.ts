@@ -1,0 +1,3 @@
+/** The model folder contract shared by every engine. */
+export * from './manifest';
+export * from './preprocess';

@@ -1,0 +1,101 @@
+/**
+ * The model folder contract: `model.onnx` plus `manifest.json`. Every engine reads the same
+ * manifest, so preprocessing and decoding cannot drift between engines.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ModelError } from '../errors';
+
+/** Input normalisations a manifest may ask for (applied per phrase over its true samples). */
+export const Normalization = {
+  /** wav2vec2 `do_normalize`: (x - mean) / sqrt(var + 1e-7). */
+  ZeroMeanUnitVariance: 'zero-mean-unit-variance',
+  /** Samples as read, in [-1, 1]. */
+  None: 'none',
+} as const;
+
+const manifestSchema = z
+  .object({
+    format: z.literal('readscore-model/1'),
+    name: z.string().min(1),
+    version: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex characters'),
+    sampleRate: z.number().int().positive(),
+    input: z.object({ name: z.string().min(1) }),
+    output: z.object({ name: z.string().min(1) }),
+    vocabulary: z.array(z.string().min(1)).min(3),
+    blank: z.string().min(1),
+    separator: z.string().min(1),
+    frameStride: z.number().int().positive(),
+    normalization: z.enum([Normalization.ZeroMeanUnitVariance, Normalization.None]),
+    description: z.string().optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (new Set(m.vocabulary).size !== m.vocabulary.length) ctx.addIssue({ code: 'custom', path: ['vocabulary'], message: 'has duplicate tokens' });
+    if (!m.vocabulary.includes(m.blank)) ctx.addIssue({ code: 'custom', path: ['blank'], message: `"${m.blank}" is not in the vocabulary` });
+    if (!m.vocabulary.includes(m.separator)) ctx.addIssue({ code: 'custom', path: ['separator'], message: `"${m.separator}" is not in the vocabulary` });
+  });
+
+/** A validated model manifest. */
+export type ModelManifest = z.infer<typeof manifestSchema>;
+
+/** A model folder read from disk. */
+export interface ModelFolder {
+  readonly dir: string;
+  readonly manifest: ModelManifest;
+  readonly onnxPath: string;
+  /** The model bytes (checked against the manifest's sha256). */
+  readonly onnx: Uint8Array;
+}
+
+/** Validates a parsed manifest object; `source` names it in errors. */
+export function parseManifest(value: unknown, source: string): ModelManifest {
+  const parsed = manifestSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ');
+    throw new ModelError('bad-manifest', source, `invalid model manifest: ${issues}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Reads `<dir>/manifest.json` and `<dir>/model.onnx` and checks the model's sha256.
+ *
+ * @example
+ * const model = readModelFolder('models/letters-ctc-1.0.0');
+ */
+export function readModelFolder(dir: string): ModelFolder {
+  const manifestPath = join(dir, 'manifest.json');
+  const onnxPath = join(dir, 'model.onnx');
+  let text: string;
+  try {
+    text = readFileSync(manifestPath, 'utf8');
+  } catch (error) {
+    throw new ModelError('missing-manifest', manifestPath, `cannot read the model manifest (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ModelError('bad-manifest', manifestPath, `malformed JSON: ${(error as Error).message}`);
+  }
+  const manifest = parseManifest(json, manifestPath);
+  let onnx: Uint8Array;
+  try {
+    onnx = readFileSync(onnxPath);
+  } catch (error) {
+    throw new ModelError('missing-model', onnxPath, `cannot read the model (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
+  const actual = createHash('sha256').update(onnx).digest('hex');
+  if (actual !== manifest.sha256) {
+    throw new ModelError('checksum-mismatch', onnxPath, `sha256 is ${actual} but manifest.json says ${manifest.sha256}: the model file does not belong to this manifest`);
+  }
+  return { dir, manifest, onnxPath, onnx };
+}
+
+/** Number of logit frames that belong to `samples` input samples (the rest is batch padding). */
+export function framesFor(samples: number, manifest: Pick<ModelManifest, 'frameStride'>): number {
+  return Math.ceil(samples / manifest.frameStride);
+}

@@ -1,0 +1,202 @@
+/**
+ * Scores one activity: read and resample every phrase's audio, pad with neighbours, normalise per
+ * the model manifest, run ONE batched engine call, decode, align and judge each phrase.
+ */
+import { performance } from 'node:perf_hooks';
+import { createAligner, type PhraseAligner } from '../../aligner';
+import { assembleSegments, DEFAULT_MAX_AUDIO_SEC, padWithNeighbours, readWav, resample } from '../audio';
+import { decodePhrase } from '../decode';
+import { ReadScoreInputError } from '../errors';
+import { type ItemCatalog, loadDefaultCatalog } from '../items';
+import { normalizeForModel } from '../model';
+import { buildCostTable, judgePhrases, type PhraseToJudge, totalsOf } from '../scoring';
+import type { ActivityResult, PhraseResult, StageTimings, Totals, UnscoredReason } from '../scoring/types';
+import { Verdict } from '../scoring/types';
+import type { Activity, Phrase } from './activity';
+import type { AudioSource } from './audioSource';
+import type { Engine } from './engine';
+
+/** Receives warnings worth a log line (dropped packets, resampled audio). */
+export interface ScoreLogger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Options of {@link scoreActivity}. */
+export interface ScoreOptions {
+  /** Seconds of neighbour audio added on each side of a phrase (default 3; 0 disables). */
+  padSec?: number;
+  /** Longest accepted audio file, seconds (default 600). */
+  maxAudioSec?: number;
+  catalog?: ItemCatalog;
+  /** Defaults to the best available backend for the catalog's cost table. */
+  aligner?: PhraseAligner;
+  logger?: ScoreLogger;
+}
+
+/** Default neighbour padding, seconds. */
+export const DEFAULT_PAD_SEC = 3;
+
+const aligners = new WeakMap<ItemCatalog, PhraseAligner>();
+
+/** The aligner for a catalog's cost table, created once per process and reused. */
+export function alignerFor(catalog: ItemCatalog): PhraseAligner {
+  let aligner = aligners.get(catalog);
+  if (!aligner) {
+    aligner = createAligner(buildCostTable(catalog));
+    aligners.set(catalog, aligner);
+  }
+  return aligner;
+}
+
+interface LoadedPhrase {
+  readonly phrase: Phrase;
+  readonly samples?: Float32Array;
+  readonly reason?: UnscoredReason;
+  readonly warnings: string[];
+}
+
+const silentLogger: ScoreLogger = { warn: () => {} };
+
+/**
+ * Scores an activity with an engine, reading audio from `audio`.
+ *
+ * @example
+ * const result = await scoreActivity(activity, engine, localAudio(dir));
+ */
+export async function scoreActivity(activity: Activity, engine: Engine, audio: AudioSource, options: ScoreOptions = {}): Promise<ActivityResult> {
+  const started = performance.now();
+  const catalog = options.catalog ?? loadDefaultCatalog();
+  const aligner = options.aligner ?? alignerFor(catalog);
+  const logger = options.logger ?? silentLogger;
+  const manifest = engine.manifest;
+  const rate = manifest.sampleRate;
+  const timings: StageTimings = { read: 0, resample: 0, preprocess: 0, inference: 0, decode: 0, align: 0, total: 0 };
+  const maxAudioSec = options.maxAudioSec ?? DEFAULT_MAX_AUDIO_SEC;
+
+  const loaded: LoadedPhrase[] = [];
+  for (const phrase of activity.phrases) {
+    loaded.push(await loadPhrase(phrase, audio, rate, maxAudioSec, timings, logger, activity.activityId));
+  }
+
+  let t = performance.now();
+  const padSamples = Math.round((options.padSec ?? DEFAULT_PAD_SEC) * rate);
+  const padded = padWithNeighbours(
+    loaded.map((p) => p.samples),
+    padSamples,
+  );
+  const batch: Float32Array[] = [];
+  const batchIndex: number[] = [];
+  padded.forEach((p, i) => {
+    if (!p) return;
+    batchIndex[i] = batch.length;
+    batch.push(normalizeForModel(p.samples, manifest));
+  });
+  timings.preprocess = performance.now() - t;
+
+  t = performance.now();
+  const logits = batch.length ? await engine.infer(batch) : [];
+  timings.inference = performance.now() - t;
+
+  t = performance.now();
+  const vocabulary = { tokens: manifest.vocabulary, blank: manifest.blank, separator: manifest.separator, frameMs: (manifest.frameStride / rate) * 1000 };
+  const toJudge: PhraseToJudge[] = [];
+  loaded.forEach((p, i) => {
+    const pad = padded[i];
+    if (!pad || !p.samples) return;
+    const phraseLogits = logits[batchIndex[i] as number];
+    if (!phraseLogits) throw new Error(`engine returned ${logits.length} results for a batch of ${batch.length}`);
+    toJudge.push({
+      phraseIndex: p.phrase.phraseIndex,
+      items: p.phrase.items,
+      hypothesis: decodePhrase(phraseLogits, vocabulary, catalog),
+      leadMs: (pad.leadSamples / rate) * 1000,
+      ownMs: (p.samples.length / rate) * 1000,
+      warnings: p.warnings,
+    });
+  });
+  timings.decode = performance.now() - t;
+
+  t = performance.now();
+  const judged = judgePhrases(toJudge, aligner);
+  timings.align = performance.now() - t;
+
+  const byIndex = new Map(judged.map((r) => [r.phraseIndex, r]));
+  const phrases: PhraseResult[] = loaded.map((p) => byIndex.get(p.phrase.phraseIndex) ?? unscoredPhrase(p));
+  timings.total = performance.now() - started;
+  return {
+    activityId: activity.activityId,
+    ...(activity.storyId ? { storyId: activity.storyId } : {}),
+    status: judged.length === phrases.length ? 'scored' : judged.length === 0 ? 'unscored' : 'partial',
+    phrases,
+    totals: activityTotals(phrases),
+    engine: engine.describe().kind,
+    model: `${manifest.name}@${manifest.version}`,
+    aligner: aligner.backend,
+    timings,
+  };
+}
+
+async function loadPhrase(
+  phrase: Phrase,
+  audio: AudioSource,
+  rate: number,
+  maxAudioSec: number,
+  timings: StageTimings,
+  logger: ScoreLogger,
+  activityId: string,
+): Promise<LoadedPhrase> {
+  const warnings: string[] = [];
+  if (phrase.segments.length === 0) {
+    return { phrase, warnings, reason: { code: 'no-audio', message: `phrase ${phrase.phraseIndex} has no audio` } };
+  }
+  const segments = [];
+  for (const segment of phrase.segments) {
+    let t = performance.now();
+    let decoded: ReturnType<typeof readWav>;
+    try {
+      const bytes = await audio.read(segment.audio);
+      decoded = readWav(bytes, audio.describe(segment.audio), { maxDurationSec: maxAudioSec });
+    } catch (error) {
+      timings.read += performance.now() - t;
+      if (error instanceof ReadScoreInputError) return { phrase, warnings, reason: { code: error.code, message: error.message } };
+      throw error;
+    }
+    timings.read += performance.now() - t;
+    t = performance.now();
+    if (decoded.sampleRate !== rate) warnings.push(`${audio.describe(segment.audio)}: resampled ${decoded.sampleRate} Hz → ${rate} Hz`);
+    const samples = resample(decoded.samples, decoded.sampleRate, rate);
+    timings.resample += performance.now() - t;
+    segments.push({ sequenceNumber: segment.sequenceNumber, samples, source: audio.describe(segment.audio) });
+  }
+  const assembled = assembleSegments(segments);
+  for (const gap of assembled.dropped) {
+    const message = `dropped packets: sequence number(s) ${gap.missing.join(', ')} missing after ${gap.after}`;
+    warnings.push(message);
+    logger.warn(message, { activityId, phraseIndex: phrase.phraseIndex });
+  }
+  if (assembled.samples.length === 0) return { phrase, warnings, reason: { code: 'empty', message: `phrase ${phrase.phraseIndex}: audio has no samples` } };
+  return { phrase, warnings, samples: assembled.samples };
+}
+
+function unscoredPhrase(p: LoadedPhrase): PhraseResult {
+  const items = p.phrase.items.map((item, position) => ({ position, item: item.name, expected: item.pronunciations, verdict: Verdict.Unscored, confidence: 0 }));
+  return {
+    phraseIndex: p.phrase.phraseIndex,
+    status: 'unscored',
+    reason: p.reason ?? { code: 'no-audio', message: 'no usable audio' },
+    items,
+    inserted: [],
+    context: [],
+    unparsed: [],
+    heard: '',
+    audioMs: 0,
+    totals: totalsOf(items, 0),
+    warnings: p.warnings,
+  };
+}
+
+function activityTotals(phrases: readonly PhraseResult[]): Totals & { phrases: number; unscoredPhrases: number } {
+  const all = phrases.flatMap((p) => p.items);
+  const inserted = phrases.reduce((n, p) => n + p.inserted.length, 0);
+  return { ...totalsOf(all, inserted), phrases: phrases.length, unscoredPhrases: phrases.filter((p) => p.status === 'unscored').length };
+}

@@ -1,0 +1,103 @@
+/**
+ * The aligner's cost table, built from the catalog: 0 for canonical pronunciations, a token cost
+ * for accepted variants (so when one element could answer either of two items, the item it is
+ * canonical for wins the tie: `ɛm` is m_letter's name and only a variant of n_letter), a
+ * phonetic-similarity cost for near misses, 1 for the rest. Insertions and omissions cost 1 each,
+ * so one wrong answer is a substitution, not an omission plus an insertion.
+ */
+import type { CostTable } from '../../aligner';
+import { type ItemCatalog, PronunciationKind } from '../items';
+
+/** Weights of the cost table. */
+export interface CostWeights {
+  readonly insert: number;
+  readonly delete: number;
+  /** Cost of an element unrelated to the item. */
+  readonly unrelated: number;
+  /** Cost of the nearest possible miss (one symbol of a long pronunciation off). */
+  readonly nearMissFloor: number;
+  /** Cost of an accepted variant: far below any error, just above a canonical answer. */
+  readonly acceptedVariant: number;
+}
+
+/** Default weights. */
+export const DEFAULT_COST_WEIGHTS: CostWeights = { insert: 1, delete: 1, unrelated: 1, nearMissFloor: 0.5, acceptedVariant: 0.01 };
+
+const VOWELS = new Set(['a', 'æ', 'ɛ', 'i', 'ɪ', 'o', 'ɑ', 'u', 'ʌ', 'ɝ', 'γ', 'ɔ', 'ʊ']);
+const CONSONANT_CLASSES: Record<string, string> = {
+  b: 'stop',
+  d: 'stop',
+  g: 'stop',
+  k: 'stop',
+  p: 'stop',
+  t: 'stop',
+  f: 'fricative',
+  v: 'fricative',
+  s: 'fricative',
+  z: 'fricative',
+  θ: 'fricative',
+  ð: 'fricative',
+  ʃ: 'fricative',
+  ʒ: 'fricative',
+  h: 'fricative',
+  j: 'affricate',
+  x: 'affricate',
+  m: 'nasal',
+  n: 'nasal',
+  l: 'approximant',
+  ɹ: 'approximant',
+  w: 'approximant',
+  y: 'approximant',
+}; // prettier-ignore
+
+/** Cost of replacing one phone symbol by another: same class is cheaper. */
+function symbolCost(a: string, b: string): number {
+  if (a === b) return 0;
+  const va = VOWELS.has(a);
+  const vb = VOWELS.has(b);
+  if (va && vb) return 0.5;
+  if (va !== vb) return 1;
+  return CONSONANT_CLASSES[a] !== undefined && CONSONANT_CLASSES[a] === CONSONANT_CLASSES[b] ? 0.5 : 0.75;
+}
+
+/** Weighted edit distance between two symbol strings, divided by the longer length (0..1). */
+export function phoneticDistance(a: string, b: string): number {
+  const x = Array.from(a);
+  const y = Array.from(b);
+  if (x.length === 0 || y.length === 0) return x.length === y.length ? 0 : 1;
+  let prev = new Float64Array(y.length + 1);
+  let cur = new Float64Array(y.length + 1);
+  for (let j = 0; j <= y.length; j++) prev[j] = j;
+  for (let i = 1; i <= x.length; i++) {
+    cur[0] = i;
+    for (let j = 1; j <= y.length; j++) {
+      cur[j] = Math.min((prev[j - 1] as number) + symbolCost(x[i - 1] as string, y[j - 1] as string), (prev[j] as number) + 1, (cur[j - 1] as number) + 1);
+    }
+    [prev, cur] = [cur, prev];
+  }
+  return Math.min(1, (prev[y.length] as number) / Math.max(x.length, y.length));
+}
+
+/** Builds the aligner's cost table for every (item, element) pair of the catalog. */
+export function buildCostTable(catalog: ItemCatalog, weights: CostWeights = DEFAULT_COST_WEIGHTS): CostTable {
+  const items = catalog.items.length;
+  const elements = catalog.elements.length;
+  const sub = new Float64Array(items * elements);
+  const kind = new Uint8Array(items * elements);
+  for (const item of catalog.items) {
+    const answers = [...item.pronunciations, ...item.accepted];
+    for (let e = 0; e < elements; e++) {
+      const k = catalog.kind(item.id, e);
+      kind[item.id * elements + e] = k;
+      if (k === PronunciationKind.Canonical) continue;
+      if (k === PronunciationKind.Accepted) {
+        sub[item.id * elements + e] = weights.acceptedVariant;
+        continue;
+      }
+      const element = catalog.elements[e] as string;
+      const nearest = Math.min(...answers.map((p) => phoneticDistance(element, p)));
+      sub[item.id * elements + e] = Math.min(weights.unrelated, weights.nearMissFloor + (weights.unrelated - weights.nearMissFloor) * nearest);
+    }
+  }
+  return { items, elements, sub, kind, insert: weights.insert, delete: weights.delete };
+}

@@ -1,0 +1,161 @@
+/**
+ * Judges one phrase: aligns its expected items against the decoded elements (only the phrase's own
+ * span counts; padding speech may answer an item or match nothing at no cost) and maps each item
+ * to exactly one verdict by walking the edit path — never by position (the old truncation bug).
+ */
+import { EditOp, type PhraseAligner } from '../../aligner';
+import type { Hypothesis, HypothesisElement } from '../decode';
+import type { Item } from '../items';
+import { type InsertedElement, type ItemVerdict, type PhraseResult, type Totals, Verdict } from './types';
+
+/** One phrase ready to judge. */
+export interface PhraseToJudge {
+  readonly phraseIndex: number;
+  readonly items: readonly Item[];
+  readonly hypothesis: Hypothesis;
+  /** Milliseconds of leading neighbour padding at the start of the decoded audio. */
+  readonly leadMs: number;
+  /** Milliseconds of the phrase's own audio after the leading padding. */
+  readonly ownMs: number;
+  readonly warnings?: readonly string[];
+}
+
+/** Counts verdicts into totals. */
+export function totalsOf(verdicts: readonly ItemVerdict[], inserted: number): Totals {
+  let correct = 0;
+  let accepted = 0;
+  let substituted = 0;
+  let omitted = 0;
+  let items = 0;
+  for (const v of verdicts) {
+    if (v.verdict === Verdict.Unscored) continue;
+    items++;
+    if (v.verdict === Verdict.Correct) correct++;
+    else if (v.verdict === Verdict.Accepted) accepted++;
+    else if (v.verdict === Verdict.Substituted) substituted++;
+    else omitted++;
+  }
+  const good = correct + accepted;
+  return { items, correct: good, accepted, errors: substituted + omitted, substituted, omitted, inserted, accuracy: items ? good / items : null };
+}
+
+/** Which decoded elements lie in the leading / trailing padding (by their midpoint). */
+export function paddingCounts(elements: readonly HypothesisElement[], leadMs: number, ownMs: number): { lead: number; trail: number } {
+  const mid = (e: HypothesisElement) => (e.startMs + e.endMs) / 2;
+  let lead = 0;
+  while (lead < elements.length && mid(elements[lead] as HypothesisElement) < leadMs) lead++;
+  let trail = 0;
+  while (trail < elements.length - lead && mid(elements[elements.length - 1 - trail] as HypothesisElement) >= leadMs + ownMs) trail++;
+  return { lead, trail };
+}
+
+/** How sure the model was that nothing was said between two times: mean blank posterior there. */
+function silenceConfidence(hyp: Hypothesis, fromMs: number, toMs: number): number {
+  const from = Math.max(0, Math.floor(fromMs / hyp.frameMs));
+  const to = Math.min(hyp.frames, Math.ceil(toMs / hyp.frameMs));
+  let sum = 0;
+  let n = 0;
+  for (let f = from; f < to; f++) {
+    if (hyp.frameIsBlank[f]) {
+      sum += hyp.framePosterior[f] as number;
+      n++;
+    }
+  }
+  return n ? sum / n : 0.5;
+}
+
+/** Builds the alignment request of a phrase (ids and padding counts). */
+export function alignInputOf(phrase: PhraseToJudge) {
+  const elements = phrase.hypothesis.elements;
+  const { lead, trail } = paddingCounts(elements, phrase.leadMs, phrase.ownMs);
+  return {
+    ref: Uint32Array.from(phrase.items, (i) => i.id),
+    hyp: Uint32Array.from(elements, (e) => e.elementId),
+    freeLead: lead,
+    freeTrail: trail,
+  };
+}
+
+/** Scores one phrase with an alignment already computed (see {@link judgePhrases} for batches). */
+export function judgeAligned(phrase: PhraseToJudge, alignment: ReturnType<PhraseAligner['align']>, freeLead: number, freeTrail: number): PhraseResult {
+  const { items, hypothesis } = phrase;
+  const elements = hypothesis.elements;
+  const verdicts: (ItemVerdict | undefined)[] = items.map(() => undefined);
+  const inserted: InsertedElement[] = [];
+  const context: string[] = [];
+  const inPadding = (h: number) => h < freeLead || h >= elements.length - freeTrail;
+  let itemsBefore = 0;
+  let lastEndMs = phrase.leadMs;
+  const steps = alignment.ops.length;
+  for (let s = 0; s < steps; s++) {
+    const op = alignment.ops[s] as number;
+    const r = alignment.refIndex[s] as number;
+    const h = alignment.hypIndex[s] as number;
+    if (op === EditOp.Insert) {
+      const e = elements[h] as HypothesisElement;
+      if (inPadding(h)) context.push(e.element);
+      else inserted.push({ element: e.element, position: itemsBefore, confidence: e.confidence, startMs: e.startMs, endMs: e.endMs });
+      lastEndMs = Math.max(lastEndMs, e.endMs);
+      continue;
+    }
+    const item = items[r] as Item;
+    itemsBefore = r + 1;
+    if (op === EditOp.Delete) {
+      // The gap runs from the last heard element to the next one that answers something.
+      let nextStartMs = phrase.leadMs + phrase.ownMs;
+      for (let t = s + 1; t < steps; t++) {
+        const nh = alignment.hypIndex[t] as number;
+        if (nh >= 0) {
+          nextStartMs = Math.min(nextStartMs, (elements[nh] as HypothesisElement).startMs);
+          break;
+        }
+      }
+      verdicts[r] = { position: r, item: item.name, expected: item.pronunciations, verdict: Verdict.Omitted, confidence: silenceConfidence(hypothesis, lastEndMs, nextStartMs) };
+      continue;
+    }
+    const e = elements[h] as HypothesisElement;
+    const verdict = op === EditOp.Match ? Verdict.Correct : op === EditOp.Accept ? Verdict.Accepted : Verdict.Substituted;
+    verdicts[r] = {
+      position: r,
+      item: item.name,
+      expected: item.pronunciations,
+      verdict,
+      heard: e.element,
+      confidence: e.confidence,
+      startMs: e.startMs,
+      endMs: e.endMs,
+      ...(inPadding(h) ? { inPadding: true } : {}),
+    };
+    lastEndMs = Math.max(lastEndMs, e.endMs);
+  }
+  const missing = verdicts.indexOf(undefined);
+  if (missing >= 0 || verdicts.length !== items.length) {
+    throw new Error(`aligner returned a path without a verdict for item ${missing} of phrase ${phrase.phraseIndex}`);
+  }
+  const final = verdicts as ItemVerdict[];
+  return {
+    phraseIndex: phrase.phraseIndex,
+    status: 'scored',
+    items: final,
+    inserted,
+    context,
+    unparsed: hypothesis.unparsed.map((u) => ({ token: u.token, startMs: u.startMs, endMs: u.endMs })),
+    heard: elements
+      .filter((_, h) => !inPadding(h))
+      .map((e) => e.element)
+      .join(' '),
+    audioMs: phrase.ownMs,
+    totals: totalsOf(final, inserted.length),
+    warnings: phrase.warnings ?? [],
+  };
+}
+
+/** Aligns and judges several phrases with one batched aligner call. */
+export function judgePhrases(phrases: readonly PhraseToJudge[], aligner: PhraseAligner): PhraseResult[] {
+  const inputs = phrases.map(alignInputOf);
+  const alignments = aligner.alignBatch(inputs);
+  return phrases.map((p, i) => {
+    const input = inputs[i] as ReturnType<typeof alignInputOf>;
+    return judgeAligned(p, alignments[i] as ReturnType<PhraseAligner['align']>, input.freeLead, input.freeTrail);
+  });
+}

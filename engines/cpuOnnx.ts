@@ -1,0 +1,143 @@
+/**
+ * CPU engine on onnxruntime-node: one session per model, created once and reused; batches padded to
+ * the longest waveform and each result cut to its own frames; warm-up at load.
+ */
+import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+import type { PhraseLogits } from '../core/decode';
+import { ModelError } from '../core/errors';
+import { framesFor, type ModelFolder, type ModelManifest } from '../core/model';
+import { type Engine, type EngineDescription, EngineError } from '../core/pipeline/engine';
+
+/** Options of the CPU engine. */
+export interface CpuOnnxOptions {
+  /** Intra-op threads of the session (default 1: Lambda parallelism comes from concurrency). */
+  intraOpThreads?: number;
+  /** Run a warm-up inference at load (default true). */
+  warmUp?: boolean;
+}
+
+/** The CPU ONNX engine. Create with {@link CpuOnnxEngine.load}. */
+export class CpuOnnxEngine implements Engine {
+  readonly manifest: ModelManifest;
+  private readonly session: ort.InferenceSession;
+  private readonly threads: number;
+  private readonly folder: ModelFolder;
+  /** Milliseconds the load (session creation + warm-up) took. */
+  readonly loadMs: number;
+
+  private constructor(folder: ModelFolder, session: ort.InferenceSession, threads: number, loadMs: number) {
+    this.folder = folder;
+    this.manifest = folder.manifest;
+    this.session = session;
+    this.threads = threads;
+    this.loadMs = loadMs;
+  }
+
+  /**
+   * Creates the session, checks the manifest against the graph and warms up.
+   *
+   * @example
+   * const engine = await CpuOnnxEngine.load(readModelFolder('models/letters-ctc-1.0.0'));
+   */
+  static async load(folder: ModelFolder, options: CpuOnnxOptions = {}): Promise<CpuOnnxEngine> {
+    const started = performance.now();
+    const threads = options.intraOpThreads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new ModelError('bad-threads', 'intraOpThreads', `must be a positive integer (got ${threads})`);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(folder.onnx, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
+      });
+    } catch (error) {
+      throw new ModelError('bad-model', folder.onnxPath, `onnxruntime cannot load the model: ${(error as Error).message}`);
+    }
+    checkGraph(folder, session);
+    const engine = new CpuOnnxEngine(folder, session, threads, 0);
+    if (options.warmUp ?? true) {
+      const [logits] = await engine.infer([new Float32Array(folder.manifest.sampleRate)]);
+      if (logits && logits.vocab !== folder.manifest.vocabulary.length) {
+        await session.release();
+        throw new ModelError(
+          'vocab-mismatch',
+          folder.dir,
+          `the model outputs ${logits.vocab} classes but manifest.json lists ${folder.manifest.vocabulary.length} vocabulary tokens`,
+        );
+      }
+    }
+    return Object.assign(engine, { loadMs: performance.now() - started });
+  }
+
+  describe(): EngineDescription {
+    return {
+      kind: 'cpu-onnx',
+      model: `${this.manifest.name}@${this.manifest.version}`,
+      details: { intraOpThreads: this.threads, modelDir: this.folder.dir, onnxruntime: ort.env.versions.common ?? 'unknown' },
+    };
+  }
+
+  async infer(batch: readonly Float32Array[]): Promise<PhraseLogits[]> {
+    if (batch.length === 0) return [];
+    const longest = Math.max(...batch.map((b) => b.length));
+    if (longest === 0) throw new EngineError('empty-input', 'every waveform of the batch is empty');
+    const input = new Float32Array(batch.length * longest);
+    for (let i = 0; i < batch.length; i++) input.set(batch[i] as Float32Array, i * longest);
+    const { input: inName, output: outName } = this.manifest;
+    let output: ort.Tensor;
+    try {
+      const result = await this.session.run({ [inName.name]: new ort.Tensor('float32', input, [batch.length, longest]) });
+      output = result[outName.name] as ort.Tensor;
+    } catch (error) {
+      throw new EngineError('inference-failed', `onnxruntime failed on a batch of ${batch.length} × ${longest} samples: ${(error as Error).message}`, { cause: error });
+    }
+    return splitLogits(output.data as Float32Array, output.dims, batch, this.manifest);
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/**
+ * Cuts a `[batch, frames, vocab]` output into per-waveform logits holding only the frames of each
+ * waveform's true length (shared by every engine).
+ */
+export function splitLogits(data: Float32Array, dims: readonly number[], batch: readonly Float32Array[], manifest: ModelManifest): PhraseLogits[] {
+  if (dims.length !== 3 || dims[0] !== batch.length) {
+    throw new EngineError('bad-output', `model output has shape [${dims.join(', ')}], expected [${batch.length}, frames, ${manifest.vocabulary.length}]`);
+  }
+  const frames = dims[1] as number;
+  const vocab = dims[2] as number;
+  if (data.length !== batch.length * frames * vocab) throw new EngineError('bad-output', `model output holds ${data.length} values, shape says ${batch.length * frames * vocab}`);
+  return batch.map((wave, i) => {
+    const own = Math.min(frames, framesFor(wave.length, manifest));
+    const start = i * frames * vocab;
+    return { data: data.slice(start, start + own * vocab), frames: own, vocab };
+  });
+}
+
+function checkGraph(folder: ModelFolder, session: ort.InferenceSession): void {
+  const { input, output } = folder.manifest;
+  if (!session.inputNames.includes(input.name)) {
+    throw new ModelError('graph-mismatch', folder.dir, `manifest input "${input.name}" is not a graph input (graph has: ${session.inputNames.join(', ')})`);
+  }
+  if (!session.outputNames.includes(output.name)) {
+    throw new ModelError('graph-mismatch', folder.dir, `manifest output "${output.name}" is not a graph output (graph has: ${session.outputNames.join(', ')})`);
+  }
+  const meta = session.outputMetadata?.find((m) => m.name === output.name);
+  if (meta?.isTensor) {
+    const last = meta.shape[meta.shape.length - 1];
+    if (meta.shape.length !== 3) throw new ModelError('graph-mismatch', folder.dir, `output "${output.name}" has rank ${meta.shape.length}, expected [batch, frames, vocab]`);
+    if (typeof last === 'number' && last !== folder.manifest.vocabulary.length) {
+      throw new ModelError('vocab-mismatch', folder.dir, `the model outputs ${last} classes but manifest.json lists ${folder.manifest.vocabulary.length} vocabulary tokens`);
+    }
+  }
+  const inMeta = session.inputMetadata?.find((m) => m.name === input.name);
+  if (inMeta?.isTensor && inMeta.shape.length !== 2) {
+    throw new ModelError('graph-mismatch', folder.dir, `input "${input.name}" has rank ${inMeta.shape.length}, expected [batch, samples]`);
+  }
+}

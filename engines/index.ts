@@ -1,0 +1,3 @@
+/** Inference engines behind one interface, chosen by configuration. */
+export * from './cpuOnnx';
+export * from './factory';

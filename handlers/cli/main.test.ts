@@ -1,0 +1,170 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeWav } from '../../core/audio';
+import { craftWave, framesForElements, writeTestModel } from '../../test/support/testModel';
+import { main } from './main';
+
+const model = writeTestModel();
+const ID = (n: number) => `${n}`.padStart(32, 'A');
+
+/** Writes an activity folder: phrases of [items, spoken elements | raw bytes]. */
+function writeActivity(root: string, name: string, phrases: [string[], string[] | Uint8Array][], id = ID(1)): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  const manifest = {
+    activityId: id,
+    phrases: phrases.map(([items, spoken], phraseIndex) => {
+      const audio = `p${phraseIndex}.wav`;
+      writeFileSync(join(dir, audio), spoken instanceof Uint8Array ? spoken : encodeWav(craftWave(framesForElements(spoken)), 16000, 'float32'));
+      return { phraseIndex, items, audio };
+    }),
+  };
+  writeFileSync(join(dir, 'activity.json'), JSON.stringify(manifest));
+  return dir;
+}
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('readscore score', () => {
+  const root = mkdtempSync(join(tmpdir(), 'readscore-cli-'));
+  const good = writeActivity(root, 'good', [
+    [
+      ['a_letter', 'b_letter', 'c_letter'],
+      ['a', 'x', 'bi', 'si'],
+    ],
+    [['d_sound', 'e_letter'], ['dʌ']],
+  ]);
+
+  it('prints a per-phrase table and a summary, exit 0', async () => {
+    const { code, out } = await run('score', good, '--model', model);
+    expect(code).toBe(0);
+    expect(out).toMatch(/Activity A{31}1/);
+    expect(out).toMatch(/#\s+item\s+expected\s+heard\s+verdict\s+conf\s+time \(s\)/);
+    expect(out).toMatch(/1\s+b_letter\s+bi\s+bi\s+correct\s+[01]\.\d\d/);
+    expect(out).toMatch(/inserted: x before item 1/);
+    expect(out).toMatch(/1\s+e_letter\s+i\s+-\s+omitted/);
+    expect(out).toMatch(/Summary: 5 items, 4 correct \(0 accepted\), 1 errors \(0 substituted, 1 omitted\), 1 inserted, accuracy 80\.0 %/);
+  });
+
+  it('--json prints the result object and --out writes it', async () => {
+    const outDir = join(root, 'results');
+    const { code, out } = await run('score', join(good, 'activity.json'), '--model', model, '--json', '--out', outDir);
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.totals).toMatchObject({ items: 5, correct: 4, omitted: 1, inserted: 1 });
+    expect(JSON.parse(readFileSync(join(outDir, `${ID(1)}.json`), 'utf8'))).toEqual(result);
+  });
+
+  it('exits 2 and names the file when a phrase has corrupt audio, and still prints the rest', async () => {
+    const dir = writeActivity(root, 'corrupt', [
+      [['a_letter'], ['a']],
+      [['b_letter'], new TextEncoder().encode('not a wav')],
+    ]);
+    const { code, out, err } = await run('score', dir, '--model', model);
+    expect(code).toBe(2);
+    expect(out).toMatch(/0\s+a_letter\s+a\s+a\s+correct/);
+    expect(out).toMatch(/Phrase 1\s+UNSCORED: .*corrupt\/p1\.wav: not a WAV file/);
+    expect(err).toMatch(/phrase 1 unscored: .*p1\.wav: not a WAV file/);
+  });
+
+  it('exits 2 with a message naming the manifest for malformed JSON', async () => {
+    const dir = join(root, 'malformed');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'activity.json'), '{"activityId": "A"');
+    const { code, err } = await run('score', dir, '--model', model);
+    expect(code).toBe(2);
+    expect(err).toMatch(/malformed\/activity\.json: malformed JSON/);
+  });
+
+  it('exits 2 for an unknown item', async () => {
+    const dir = writeActivity(root, 'unknown', [[['a_letter', 'zz_sound'], ['a']]]);
+    const { code, err } = await run('score', dir, '--model', model);
+    expect(code).toBe(2);
+    expect(err).toMatch(/unknown item "zz_sound" .*\[unknown-item\]/);
+  });
+
+  it('exits 2 for a missing path, a bad flag and an unknown command', async () => {
+    expect((await run('score', join(root, 'nope'), '--model', model)).err).toMatch(/nope: no such file or folder/);
+    expect((await run('score', good, '--threads', 'zero', '--model', model)).err).toMatch(/--threads: expected an integer ≥ 1, got "zero"/);
+    expect((await run('score', good, '--engine', 'gpu')).code).toBe(2);
+    expect((await run('frobnicate')).code).toBe(2);
+  });
+
+  it('exits 2 naming the model folder when it has a bad checksum', async () => {
+    const bad = writeTestModel({ sha256: 'b'.repeat(64) });
+    const { code, err } = await run('score', good, '--model', bad);
+    expect(code).toBe(2);
+    expect(err).toMatch(/model\.onnx: sha256 is .* \[checksum-mismatch\]/);
+  });
+});
+
+describe('readscore batch', () => {
+  it('scores a tree of activities with bounded concurrency and a progress report', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'readscore-batch-'));
+    for (let i = 0; i < 5; i++)
+      writeActivity(
+        root,
+        `act${i}`,
+        [
+          [
+            ['a_letter', 'b_letter'],
+            ['a', 'bi'],
+          ],
+        ],
+        ID(i),
+      );
+    const outDir = join(root, 'out');
+    const { code, out, err } = await run('batch', root, '--model', model, '--concurrency', '2', '--out', outDir);
+    expect(code).toBe(0);
+    expect(out).toMatch(/Scored 5\/5 activities in .* concurrency 2\); 0 partly unscored; 10\/10 items correct or accepted/);
+    expect(err).toMatch(/\[#+\] 5\/5/);
+    for (let i = 0; i < 5; i++) expect(existsSync(join(outDir, `${ID(i)}.json`))).toBe(true);
+  });
+
+  it('accepts a glob and keeps going past a bad activity (exit 2)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'readscore-glob-'));
+    writeActivity(root, 'ok', [[['a_letter'], ['a']]]);
+    mkdirSync(join(root, 'broken'));
+    writeFileSync(join(root, 'broken', 'activity.json'), '[]');
+    const { code, out, err } = await run('batch', `${root}/*/activity.json`, '--model', model);
+    expect(code).toBe(2);
+    expect(out).toMatch(/Scored 1\/2 activities/);
+    expect(err).toMatch(/broken\/activity\.json: \(root\): Expected object/);
+  });
+});
+
+describe('readscore model check', () => {
+  it('passes on a good model folder and prints timings', async () => {
+    const { code, out } = await run('model', 'check', model);
+    expect(code).toBe(0);
+    expect(out).toMatch(/model frame-picker@0\.0\.1 .* sha256 ok/);
+    expect(out).toMatch(/1 s of silence: 50 frames × 38 classes, finite, [\d.]+ ms/);
+    expect(out).toMatch(/model check passed/);
+  });
+
+  it('fails clearly on a wrong vocabulary size', async () => {
+    const bad = writeTestModel({ vocabulary: [...Array(37).keys()].map((i) => (i === 0 ? '<pad>' : i === 1 ? '|' : `t${i}`)) });
+    const { code, err } = await run('model', 'check', bad);
+    expect(code).toBe(2);
+    expect(err).toMatch(/outputs 38 classes but manifest\.json lists 37 vocabulary tokens \[vocab-mismatch\]/);
+  });
+});

@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+/**
+ * The `readscore` command line: score activities on the embedded CPU default (or a Triton server),
+ * check model folders. Exit codes: 0 scored, 2 bad input, 1 internal error.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, ReadScoreInputError } from '../../core/errors';
+import type { Engine } from '../../core/pipeline/engine';
+import type { ScoreOptions } from '../../core/pipeline/score';
+import type { ActivityResult } from '../../core/scoring/types';
+import { createEngine, type EngineKind } from '../../engines/factory';
+import { findActivities } from './activities';
+import { formatActivity, formatTotals } from './format';
+import { checkModel } from './modelCheck';
+import { progressBar } from './progress';
+import { scoreManifest } from './run';
+
+const USAGE = `Usage:
+  readscore score <activity.json|folder> [--json] [--out DIR] [engine options]
+  readscore batch <folder|glob> [--concurrency N] [--out DIR] [engine options]
+  readscore model check <model-dir> [--threads N]
+
+Engine options:
+  --engine cpu|triton     inference engine (default cpu)
+  --model DIR             model folder (default: the bundled models/letters-ctc-1.0.0)
+  --threads N             CPU engine intra-op threads (default 1)
+Scoring options:
+  --pad-sec S             neighbour padding per side in seconds (default 3, 0 disables)
+  --max-audio-sec S       longest accepted audio file (default 600)
+
+Exit codes: 0 scored, 2 bad input (the message names the file and the problem), 1 internal error.`;
+
+/** Exit codes of the CLI. */
+export const ExitCode = { Scored: 0, Internal: 1, BadInput: 2 } as const;
+
+interface Flags {
+  json: boolean;
+  out?: string;
+  engine: string;
+  model?: string;
+  threads?: string;
+  concurrency?: string;
+  'pad-sec'?: string;
+  'max-audio-sec'?: string;
+  help: boolean;
+}
+
+function number(flag: string, value: string | undefined, min: number, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+    throw new ConfigError('bad-flag', `--${flag}`, `expected ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${value}"`);
+  }
+  return n;
+}
+
+function scoreOptions(flags: Flags): ScoreOptions {
+  const padSec = number('pad-sec', flags['pad-sec'], 0, false);
+  const maxAudioSec = number('max-audio-sec', flags['max-audio-sec'], 0.001, false);
+  return {
+    ...(padSec !== undefined ? { padSec } : {}),
+    ...(maxAudioSec !== undefined ? { maxAudioSec } : {}),
+    logger: { warn: (message, fields) => process.stderr.write(`warning: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`) },
+  };
+}
+
+async function engineFrom(flags: Flags): Promise<Engine> {
+  if (flags.engine !== 'cpu' && flags.engine !== 'triton') throw new ConfigError('bad-flag', '--engine', `expected cpu or triton, got "${flags.engine}"`);
+  const threads = number('threads', flags.threads, 1, true);
+  return createEngine({ kind: flags.engine as EngineKind, ...(flags.model ? { modelDir: flags.model } : {}), ...(threads ? { intraOpThreads: threads } : {}) });
+}
+
+function writeResult(outDir: string, result: ActivityResult): string {
+  mkdirSync(outDir, { recursive: true });
+  const path = join(outDir, `${result.activityId}.json`);
+  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+  return path;
+}
+
+/** True when the activity was not fully scored because of its input. */
+const incomplete = (r: ActivityResult) => r.status !== 'scored';
+
+async function score(target: string, flags: Flags): Promise<number> {
+  const manifests = findActivities(target);
+  const options = scoreOptions(flags);
+  const engine = await engineFrom(flags);
+  let code: number = ExitCode.Scored;
+  const results: ActivityResult[] = [];
+  try {
+    for (const manifest of manifests) {
+      const result = await scoreManifest(manifest, engine, options);
+      results.push(result);
+      if (incomplete(result)) code = ExitCode.BadInput;
+      if (flags.out) process.stderr.write(`wrote ${writeResult(flags.out, result)}\n`);
+      if (!flags.json) process.stdout.write(`${formatActivity(result, manifest)}\n\n`);
+      for (const p of result.phrases) if (p.status === 'unscored') process.stderr.write(`${manifest}: phrase ${p.phraseIndex} unscored: ${p.reason?.message}\n`);
+    }
+  } finally {
+    await engine.close();
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
+  else if (results.length > 1) {
+    const items = results.reduce((n, r) => n + r.totals.items, 0);
+    const correct = results.reduce((n, r) => n + r.totals.correct, 0);
+    process.stdout.write(`All ${results.length} activities: ${correct}/${items} items correct or accepted\n`);
+  }
+  return code;
+}
+
+async function batch(target: string, flags: Flags): Promise<number> {
+  const manifests = findActivities(target);
+  const concurrency = number('concurrency', flags.concurrency, 1, true) ?? 2;
+  const options = scoreOptions(flags);
+  const engine = await engineFrom(flags);
+  const bar = progressBar(manifests.length);
+  const started = Date.now();
+  let next = 0;
+  let failed = 0;
+  let partial = 0;
+  let items = 0;
+  let correct = 0;
+  const worker = async () => {
+    while (next < manifests.length) {
+      const manifest = manifests[next++] as string;
+      try {
+        const result = await scoreManifest(manifest, engine, options);
+        items += result.totals.items;
+        correct += result.totals.correct;
+        if (incomplete(result)) partial++;
+        if (flags.out) writeResult(flags.out, result);
+      } catch (error) {
+        if (!(error instanceof ReadScoreInputError)) throw error;
+        failed++;
+        process.stderr.write(`\n${error.message}\n`);
+      }
+      bar.tick(basename(dirname(manifest)));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, manifests.length) }, worker));
+  } finally {
+    bar.done();
+    await engine.close();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const summary = { activities: manifests.length, failed, partial, items, correct, seconds, activitiesPerSecond: manifests.length / seconds };
+  if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else
+    process.stdout.write(
+      `Scored ${manifests.length - failed}/${manifests.length} activities in ${seconds.toFixed(1)} s (${summary.activitiesPerSecond.toFixed(2)}/s, concurrency ${concurrency}); ${partial} partly unscored; ${correct}/${items} items correct or accepted\n`,
+    );
+  return failed || partial ? ExitCode.BadInput : ExitCode.Scored;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        engine: { type: 'string', default: 'cpu' },
+        model: { type: 'string' },
+        threads: { type: 'string' },
+        concurrency: { type: 'string' },
+        'pad-sec': { type: 'string' },
+        'max-audio-sec': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`readscore: ${(error as Error).message}\n\n${USAGE}\n`);
+    return ExitCode.BadInput;
+  }
+  const flags = parsed.values as unknown as Flags;
+  const [command, ...rest] = parsed.positionals;
+  if (flags.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command || flags.help ? ExitCode.Scored : ExitCode.BadInput;
+  }
+  try {
+    if (command === 'score' && rest.length === 1) return await score(rest[0] as string, flags);
+    if (command === 'batch' && rest.length === 1) return await batch(rest[0] as string, flags);
+    if (command === 'model' && rest[0] === 'check' && rest.length === 2) return await checkModel(rest[1] as string, flags.threads);
+    process.stderr.write(`readscore: unknown command "${parsed.positionals.join(' ')}"\n\n${USAGE}\n`);
+    return ExitCode.BadInput;
+  } catch (error) {
+    if (error instanceof ReadScoreInputError) {
+      process.stderr.write(`readscore: ${error.message} [${error.code}]\n`);
+      return ExitCode.BadInput;
+    }
+    process.stderr.write(`readscore: internal error: ${(error as Error).stack ?? error}\n`);
+    return ExitCode.Internal;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      process.stderr.write(`readscore: internal error: ${error}\n`);
+      process.exitCode = ExitCode.Internal;
+    },
+  );
+}
+
+export { formatTotals };

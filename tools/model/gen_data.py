@@ -1,0 +1,358 @@
+"""Synthesise labelled clips for the letters-ctc model.
+
+Clips are saved as pickled lists of {"audio": int16[16 kHz], "words": [alphabet words],
+"voice": str, "family": str, "kind": str} under work/data/<split>-<chunk>.pkl.
+Splits: train-* (espeak train variants + flite), val (same voices, unseen draws),
+heldout_espeak (espeak variants never trained on), heldout_festival (festival, never trained on).
+Multi-item sequences (several letters separated by pauses) are assembled from these clips at
+training/eval time (see augment.py).
+"""
+import io
+import os
+import pickle
+import random
+import subprocess
+import sys
+import tempfile
+import wave
+
+import numpy as np
+from scipy.signal import resample_poly
+
+import common as C
+
+OUT = os.path.join(C.WORK, "data")
+SEED = 1234
+
+ESPEAK_ACCENTS_PHONE = ["en-us", "en-us", "en-us", "en-gb", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd"]
+ESPEAK_ACCENTS_TEXT = ESPEAK_ACCENTS_PHONE + ["en-gb-scotland", "en-029"]
+HELDOUT_VARIANTS = ["f3", "m5", "klatt4", "Annie", "belinda", "john", "steph2", "iven3", "linda",
+                    "robert", "grandma", "Alicia", "max", "Tweaky"]
+FLITE_VOICES = ["kal", "kal16", "awb", "rms", "slt"]
+FESTIVAL_PHONE_VOICES = ["kal_diphone", "ked_diphone"]
+FESTIVAL_TEXT_VOICES = ["kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts"]
+
+CARRIER = {"the": "ðʌ", "letter": "lɛtɝ", "says": "sɛz", "is": "ɪz", "for": "fɔɹ", "I": "γ",
+           "see": "si", "that": "ðæt", "my": "mγ", "next": "nɛkst", "sound": "sæʊnd", "name": "nam",
+           "its": "ɪts", "a": "ʌ", "say": "sa", "it": "ɪt", "yes": "yɛs", "um": "ʌm", "uh": "ʌ"}
+WORDS = ("cat dog sun hat bed pig bus fox red big top mat map cup fun run sit hop mop pot pen ten "
+         "hen net wet jet yes box six fix wax zip zoo moon food boot book look cook good foot "
+         "ship fish wish shop she he we me be see tree bee feet meet seat read leaf key cake lake "
+         "make game name day play say way rain train boat coat goat road nose rose home bone note "
+         "kite bike ride hide time five nine line fly sky my pie tie cow now how out house mouse "
+         "boy toy oil coin car far star park jar bird her fur turn girl word nurse world door four "
+         "more horse fork ball tall call wall saw dog mother father baby water apple table zebra "
+         "yellow violet jump hand milk desk vest web van vet lamp lip lid log jug jam quiz queen "
+         "quick the this that then with thin thumb bath math measure treasure vision chair cheese "
+         "judge giant gem juice").split()
+
+
+def schwa_espeak(rng):
+    return lambda: rng.choice(["V", "@"])
+
+
+def schwa_cmu(rng):
+    return lambda: rng.choice(["ah", "ax"])
+
+
+class Content:
+    """Draws utterance content as alphabet words (for phone-input synthesis)."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        ref = C.load_items()
+        els = set(ref["phoneticElements"])
+        for it in ref["items"]:
+            els.update(it["pronunciations"])
+            els.update(it["accepted"])
+        for c in C.CONSONANTS:
+            els.add(c)
+            els.add(c + "ʌ")
+        for v in C.VOWELS:
+            els.add(v)
+        self.elements = sorted(els)
+        self.names = [it["pronunciations"][0] for it in ref["items"] if it["kind"] == "name"]
+        self.vowels = sorted(C.VOWELS)
+        self.cons = [c for c in C.CONSONANTS if c not in ("h",)] + ["h"]
+
+    def cv(self):
+        return self.rng.choice(self.cons) + self.rng.choice(self.vowels)
+
+    def cvc(self):
+        r = self.rng
+        w = r.choice(self.cons + [""]) + r.choice(self.vowels) + r.choice(self.cons)
+        if r.random() < 0.3:
+            w += r.choice(["ʌ", "i", "ɝ", "o"])
+        return w
+
+    def element(self):
+        return self.rng.choice(self.elements)
+
+    def item_like(self):
+        return self.rng.choice(self.elements) if self.rng.random() < 0.7 else self.rng.choice(self.names)
+
+    def carrier(self):
+        r = self.rng
+        x, y = self.item_like(), self.item_like()
+        t = r.randrange(7)
+        if t == 0:
+            return [CARRIER["the"], CARRIER["letter"], x]
+        if t == 1:
+            return [x, CARRIER["says"], y]
+        if t == 2:
+            return [CARRIER["I"], CARRIER["see"], x]
+        if t == 3:
+            return [CARRIER["that"], CARRIER["is"], x]
+        if t == 4:
+            return [r.choice([CARRIER["um"], CARRIER["uh"], CARRIER["yes"]]), x]
+        if t == 5:
+            return [x, CARRIER["is"], CARRIER["for"], self.cvc()]
+        return [CARRIER["its"], x]
+
+    def draw(self):
+        r = self.rng.random()
+        if r < 0.42:
+            return "element", [self.element()]
+        if r < 0.52:
+            return "name", [self.rng.choice(self.names)]
+        if r < 0.68:
+            return "cv", [self.cv()]
+        if r < 0.80:
+            return "pseudo", [self.cvc()]
+        if r < 0.88:
+            return "seq", [self.item_like() for _ in range(self.rng.randint(2, 3))]
+        return "carrier", self.carrier()
+
+
+def read_wav_bytes(b):
+    with wave.open(io.BytesIO(b)) as w:
+        sr = w.getframerate()
+        n = w.getnframes()
+        ch = w.getnchannels()
+        x = np.frombuffer(w.readframes(n), dtype=np.int16).astype(np.float32)
+    if ch > 1:
+        x = x.reshape(-1, ch).mean(1)
+    return x, sr
+
+
+def to16k(x, sr):
+    if sr == 16000:
+        y = x
+    elif sr == 22050:
+        y = resample_poly(x, 320, 441)
+    elif sr == 8000:
+        y = resample_poly(x, 2, 1)
+    elif sr == 32000:
+        y = resample_poly(x, 1, 2)
+    elif sr == 48000:
+        y = resample_poly(x, 1, 3)
+    else:
+        from math import gcd
+        g = gcd(16000, sr)
+        y = resample_poly(x, 16000 // g, sr // g)
+    return np.clip(np.round(y), -32768, 32767).astype(np.int16)
+
+
+def trim_ok(a):
+    return a is not None and len(a) > 1600 and np.abs(a).max() > 200
+
+
+# ---------------------------------------------------------------- espeak
+def espeak_variants():
+    out = subprocess.run(["espeak-ng", "--voices=variant"], capture_output=True, text=True).stdout
+    vs = []
+    for line in out.splitlines()[1:]:
+        parts = line.split()
+        if len(parts) >= 5 and parts[4].startswith("!v/"):
+            vs.append(parts[4][3:])
+    return sorted(set(vs))
+
+
+def espeak_ipa(voice, text):
+    r = subprocess.run(["espeak-ng", "-v", voice, "-q", "--ipa", text], capture_output=True, text=True)
+    return r.stdout.split()
+
+
+def espeak_synth(voice, arg, rng):
+    cmd = ["espeak-ng", "-v", voice, "-s", str(rng.randint(110, 230)), "-p", str(rng.randint(25, 99)),
+           "-a", str(rng.randint(60, 180)), "--stdout", arg]
+    r = subprocess.run(cmd, capture_output=True)
+    if r.returncode != 0 or len(r.stdout) < 100:
+        return None
+    x, sr = read_wav_bytes(r.stdout)
+    return to16k(x, sr)
+
+
+def espeak_clip(rng, content, variants):
+    variant = rng.choice(variants)
+    if rng.random() < 0.18:
+        # text input, labels from espeak's own IPA
+        accent = rng.choice(ESPEAK_ACCENTS_TEXT)
+        voice = f"{accent}+{variant}"
+        if rng.random() < 0.4:
+            text = rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + "."
+            if rng.random() < 0.3:
+                text = "the letter " + text
+        else:
+            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 2)))
+        ipa = espeak_ipa(voice, text)
+        words = [C.ipa_to_alpha(w) for w in ipa]
+        if not words or any(w is None or w == "" for w in words):
+            return None
+        audio = espeak_synth(voice, text, rng)
+        kind = "text"
+    else:
+        accent = rng.choice(ESPEAK_ACCENTS_PHONE)
+        voice = f"{accent}+{variant}"
+        kind, words = content.draw()
+        ph = " ".join(C.alpha_to_espeak(w, stress=True, schwa_choice=schwa_espeak(rng)) for w in words)
+        audio = espeak_synth(voice, f"[[{ph}]]", rng)
+    if not trim_ok(audio):
+        return None
+    return {"audio": audio, "words": words, "voice": f"espeak:{voice}", "family": "espeak", "kind": kind}
+
+
+# ---------------------------------------------------------------- flite
+def flite_clip(rng, content, tmp):
+    voice = rng.choice(FLITE_VOICES)
+    wav = os.path.join(tmp, "f.wav")
+    sets = ["--setf", f"duration_stretch={rng.uniform(0.8, 1.5):.2f}",
+            "--setf", f"int_f0_target_mean={rng.uniform(90, 260):.0f}"]
+    if rng.random() < 0.2:
+        text = rng.choice(WORDS) if rng.random() < 0.6 else rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        r = subprocess.run(["flite", "-voice", voice] + sets + ["-t", text, "-ps", "-o", wav],
+                           capture_output=True, text=True)
+        a = C.cmu_to_alpha(r.stdout.split())
+        if not a:
+            return None
+        words, kind = [a], "text"
+    else:
+        kind, words = content.draw()
+        phones = ["pau"]
+        for w in words:
+            phones += C.alpha_to_cmu(w, schwa_cmu(rng))
+        phones.append("pau")
+        r = subprocess.run(["flite", "-voice", voice] + sets + ["-p", " ".join(phones), "-o", wav],
+                           capture_output=True, text=True)
+    if r.returncode != 0 or not os.path.exists(wav):
+        return None
+    with open(wav, "rb") as f:
+        x, sr = read_wav_bytes(f.read())
+    os.remove(wav)
+    audio = to16k(x, sr)
+    if not trim_ok(audio):
+        return None
+    return {"audio": audio, "words": words, "voice": f"flite:{voice}", "family": "flite", "kind": kind}
+
+
+# ---------------------------------------------------------------- festival (held out)
+def festival_batch(rng, content, n, tmp):
+    """Synthesise n clips with festival in one process (phones for diphone voices, text for all)."""
+    jobs = []
+    lines = ["(define (segs u) (mapcar (lambda (s) (item.name s)) (utt.relation.items u 'Segment)))"]
+    for i in range(n):
+        wav = os.path.join(tmp, f"fest{i}.wav")
+        stretch = rng.uniform(0.85, 1.4)
+        if rng.random() < 0.35:
+            voice = rng.choice(FESTIVAL_TEXT_VOICES)
+            text = rng.choice(WORDS) if rng.random() < 0.5 else rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            lines += [f"(voice_{voice})", f"(Parameter.set 'Duration_Stretch {stretch:.2f})",
+                      f'(set! u (utt.synth (Utterance Text "{text}")))',
+                      f'(format t "@@ {i} %l\\n" (segs u))',
+                      f'(utt.save.wave u "{wav}" \'riff)']
+            jobs.append((i, wav, voice, None, "text"))
+        else:
+            voice = rng.choice(FESTIVAL_PHONE_VOICES)
+            kind, words = content.draw()
+            phones = ["pau"]
+            for w in words:
+                phones += C.alpha_to_cmu(w, schwa_cmu(rng))
+            phones.append("pau")
+            lines += [f"(voice_{voice})", f"(Parameter.set 'Duration_Stretch {stretch:.2f})",
+                      f"(set! u (utt.synth (Utterance Phones ({' '.join(phones)}))))",
+                      f'(utt.save.wave u "{wav}" \'riff)']
+            jobs.append((i, wav, voice, words, kind))
+    scm = os.path.join(tmp, "batch.scm")
+    with open(scm, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    r = subprocess.run(["festival", "-b", scm], capture_output=True, text=True)
+    segs = {}
+    for line in r.stdout.splitlines():
+        if line.startswith("@@ "):
+            parts = line.replace("(", " ").replace(")", " ").replace('"', " ").split()
+            segs[int(parts[1])] = parts[2:]
+    clips = []
+    for i, wav, voice, words, kind in jobs:
+        if not os.path.exists(wav):
+            continue
+        if words is None:
+            a = C.cmu_to_alpha(segs.get(i, []))
+            if not a:
+                continue
+            words = [a]
+        with open(wav, "rb") as f:
+            x, sr = read_wav_bytes(f.read())
+        os.remove(wav)
+        audio = to16k(x, sr)
+        if trim_ok(audio):
+            clips.append({"audio": audio, "words": words, "voice": f"festival:{voice}",
+                          "family": "festival", "kind": kind})
+    return clips
+
+
+def save(clips, name):
+    os.makedirs(OUT, exist_ok=True)
+    tmpname = os.path.join(OUT, name + ".tmp")
+    with open(tmpname, "wb") as f:
+        pickle.dump(clips, f, protocol=4)
+    os.replace(tmpname, os.path.join(OUT, name + ".pkl"))
+    print(f"saved {name}: {len(clips)} clips, {sum(len(c['audio']) for c in clips) / C.SR / 60:.1f} min",
+          flush=True)
+
+
+def gen(rng, content, n, fn):
+    clips = []
+    while len(clips) < n:
+        c = fn()
+        if c is not None:
+            clips.append(c)
+    return clips
+
+
+def main():
+    n_chunks = int(os.environ.get("TRAIN_CHUNKS", "12"))
+    chunk = int(os.environ.get("CHUNK_SIZE", "1000"))
+    n_eval = int(os.environ.get("EVAL_SIZE", "400"))
+    variants = espeak_variants()
+    train_vars = [v for v in variants if v not in HELDOUT_VARIANTS]
+    held_vars = [v for v in variants if v in HELDOUT_VARIANTS]
+    print(f"espeak variants: {len(train_vars)} train, held out: {held_vars}", flush=True)
+    tmp = tempfile.mkdtemp(prefix="rsgen")
+    rng = random.Random(SEED)
+    content = Content(rng)
+    if not os.path.exists(os.path.join(OUT, "val.pkl")):
+        clips = gen(rng, content, n_eval // 2, lambda: espeak_clip(rng, content, train_vars))
+        clips += gen(rng, content, n_eval // 2, lambda: flite_clip(rng, content, tmp))
+        save(clips, "val")
+    if not os.path.exists(os.path.join(OUT, "heldout_espeak.pkl")):
+        save(gen(rng, content, n_eval, lambda: espeak_clip(rng, content, held_vars)), "heldout_espeak")
+    if not os.path.exists(os.path.join(OUT, "heldout_festival.pkl")):
+        clips = []
+        while len(clips) < n_eval:
+            clips += festival_batch(rng, content, 100, tmp)
+        save(clips[:n_eval], "heldout_festival")
+    for k in range(n_chunks):
+        name = f"train-{k:03d}"
+        crng = random.Random(SEED * 1000 + k)
+        ccontent = Content(crng)
+        if os.path.exists(os.path.join(OUT, name + ".pkl")):
+            continue
+        n_flite = chunk // 4
+        clips = gen(crng, ccontent, chunk - n_flite, lambda: espeak_clip(crng, ccontent, train_vars))
+        clips += gen(crng, ccontent, n_flite, lambda: flite_clip(crng, ccontent, tmp))
+        crng.shuffle(clips)
+        save(clips, name)
+
+
+if __name__ == "__main__":
+    main()

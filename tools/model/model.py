@@ -1,0 +1,113 @@
+"""letters-ctc model: raw 16 kHz waveform -> log-mel (fixed conv STFT, inside the graph) -> 1-D conv
+encoder -> CTC logits at 20 ms frames (stride 320 samples).
+
+Frame count: for N input samples the model returns exactly ceil(N / 320) frames
+(STFT: 25 ms Hann window, 10 ms hop, input padded 200 left / 199 right -> ceil(N/160) frames;
+then one stride-2 convolution -> ceil(N/320)).
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+N_FFT = 400
+HOP = 160
+N_MELS = 64
+SR = 16000
+
+
+def mel_filterbank(n_freqs, n_mels, sr, fmin=40.0, fmax=7600.0):
+    def hz2mel(f):
+        return 2595.0 * math.log10(1.0 + f / 700.0)
+
+    def mel2hz(m):
+        return 700.0 * (10 ** (m / 2595.0) - 1.0)
+
+    freqs = torch.linspace(0, sr / 2, n_freqs)
+    mpts = torch.linspace(hz2mel(fmin), hz2mel(fmax), n_mels + 2)
+    hz = torch.tensor([mel2hz(float(m)) for m in mpts])
+    fb = torch.zeros(n_freqs, n_mels)
+    for i in range(n_mels):
+        lo, c, hi = hz[i], hz[i + 1], hz[i + 2]
+        up = (freqs - lo) / (c - lo)
+        down = (hi - freqs) / (hi - c)
+        fb[:, i] = torch.clamp(torch.minimum(up, down), min=0.0)
+    return fb
+
+
+class LogMel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        n_freqs = N_FFT // 2 + 1
+        n = torch.arange(N_FFT, dtype=torch.float64)
+        win = 0.5 - 0.5 * torch.cos(2 * math.pi * n / N_FFT)  # periodic Hann
+        k = torch.arange(n_freqs, dtype=torch.float64)[:, None]
+        ang = 2 * math.pi * k * n[None, :] / N_FFT
+        kern = torch.cat([torch.cos(ang) * win, -torch.sin(ang) * win], 0).float()  # [2F, N_FFT]
+        self.register_buffer("stft_kernel", kern[:, None, :])
+        self.register_buffer("mel_fb", mel_filterbank(n_freqs, N_MELS, SR).t().contiguous()[:, :, None])
+        self.n_freqs = n_freqs
+
+    def forward(self, wav):  # wav [B, N]
+        x = F.pad(wav[:, None, :], (200, 199))
+        spec = F.conv1d(x, self.stft_kernel, stride=HOP)  # [B, 2F, T]
+        re, im = spec[:, : self.n_freqs], spec[:, self.n_freqs:]
+        power = re * re + im * im
+        mel = F.conv1d(power, self.mel_fb)  # [B, M, T]
+        return torch.log(mel + 1e-6)
+
+
+class Block(nn.Module):
+    def __init__(self, c, k, drop):
+        super().__init__()
+        self.dw = nn.Conv1d(c, c, k, padding=k // 2, groups=c, bias=False)
+        self.bn1 = nn.BatchNorm1d(c)
+        self.pw = nn.Conv1d(c, c, 1, bias=False)
+        self.bn2 = nn.BatchNorm1d(c)
+        self.drop = nn.Dropout(drop)
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.dw(x)))
+        y = F.relu(self.bn2(self.pw(y)))
+        return x + self.drop(y)
+
+
+class LettersCTC(nn.Module):
+    def __init__(self, vocab=38, channels=256, blocks=8, kernel=9, drop=0.1):
+        super().__init__()
+        self.frontend = LogMel()
+        self.in_norm = nn.BatchNorm1d(N_MELS)
+        self.conv0 = nn.Conv1d(N_MELS, channels, 5, stride=2, padding=2, bias=False)
+        self.bn0 = nn.BatchNorm1d(channels)
+        self.blocks = nn.Sequential(*[Block(channels, kernel, drop) for _ in range(blocks)])
+        self.head = nn.Conv1d(channels, vocab, 1)
+        self.spec_augment = False
+
+    def _mask(self, x):
+        # SpecAugment-style masking on normalised log-mel (training only)
+        B, M, T = x.shape
+        for b in range(B):
+            for _ in range(2):
+                w = int(torch.randint(0, 9, (1,)))
+                f0 = int(torch.randint(0, max(1, M - w), (1,)))
+                x[b, f0:f0 + w, :] = 0
+            for _ in range(max(1, T // 60)):
+                w = int(torch.randint(0, 6, (1,)))
+                t0 = int(torch.randint(0, max(1, T - w), (1,)))
+                x[b, :, t0:t0 + w] = 0
+        return x
+
+    def forward(self, wav):
+        with torch.no_grad():
+            feats = self.frontend(wav)
+        x = self.in_norm(feats)
+        if self.training and self.spec_augment:
+            x = self._mask(x.clone())
+        x = F.relu(self.bn0(self.conv0(x)))
+        x = self.blocks(x)
+        return self.head(x).transpose(1, 2)  # [B, T, V]
+
+
+def n_frames(n_samples):
+    return (n_samples + 319) // 320

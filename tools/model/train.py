@@ -1,0 +1,148 @@
+"""Train letters-ctc with CTC on synthetic clips (CPU, one thread). Wall-clock-budgeted cosine LR.
+
+Periodically saves work/ckpt/last.pt and exports the ONNX model + manifest to the model folder,
+so a usable model exists at all times.
+"""
+import glob
+import math
+import os
+import pickle
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import common as C
+from augment import Augmenter
+from model import LettersCTC, n_frames
+
+SEED = 20261127
+BUDGET_MIN = float(os.environ.get("TRAIN_MINUTES", "80"))
+BATCH_SEC = float(os.environ.get("BATCH_SECONDS", "100"))
+EXPORT_EVERY_MIN = float(os.environ.get("EXPORT_EVERY_MIN", "10"))
+LR = float(os.environ.get("LR", "2e-3"))
+POOL = int(os.environ.get("POOL", "160"))
+CKPT = os.path.join(C.WORK, "ckpt")
+DATA = os.path.join(C.WORK, "data")
+
+
+def load_train():
+    clips = []
+    files = sorted(glob.glob(os.path.join(DATA, "train-*.pkl")))
+    for f in files:
+        with open(f, "rb") as fh:
+            clips += pickle.load(fh)
+    return clips, len(files)
+
+
+_queue = []
+
+
+def make_batch(aug):
+    """Length-bucketed batches: draw a pool, sort by length, cut into batches of about BATCH_SEC
+    seconds of padded audio, shuffle their order."""
+    if not _queue:
+        pool = [aug.sample() for _ in range(POOL)]
+        pool.sort(key=lambda p: len(p[0]))
+        batches, cur = [], []
+        for p in pool:
+            if cur and len(p[0]) / C.SR * (len(cur) + 1) > BATCH_SEC:
+                batches.append(cur)
+                cur = []
+            cur.append(p)
+        if cur:
+            batches.append(cur)
+        order = aug.rng.permutation(len(batches))
+        _queue.extend(batches[i] for i in order)
+    batch = _queue.pop()
+    xs = [b[0] for b in batch]
+    ys = [C.label_ids(b[1]) for b in batch]
+    lens = [len(x) for x in xs]
+    X = np.zeros((len(xs), max(lens)), np.float32)
+    for i, x in enumerate(xs):
+        X[i, : len(x)] = x
+    return torch.from_numpy(X), torch.tensor(lens), ys
+
+
+def main():
+    torch.set_num_threads(1)
+    torch.manual_seed(SEED)
+    rng = np.random.default_rng(SEED)
+    os.makedirs(CKPT, exist_ok=True)
+    model = LettersCTC(blocks=int(os.environ.get("BLOCKS", "10")))
+    model.spec_augment = True
+    print(f"params {sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6:.3f}M", flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=1e-2)
+    step, elapsed0 = 0, 0.0
+    if os.path.exists(os.path.join(CKPT, "last.pt")) and os.environ.get("RESUME", "1") == "1":
+        st = torch.load(os.path.join(CKPT, "last.pt"))
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        step, elapsed0 = st["step"], st["elapsed"]
+        print(f"resumed at step {step}", flush=True)
+    clips, nfiles = load_train()
+    aug = Augmenter(clips, rng)
+    print(f"train clips {len(clips)} from {nfiles} chunks", flush=True)
+    t0 = time.time() - elapsed0
+    last_export = time.time()
+    last_reload = time.time()
+    warm = 150
+    losses = []
+    while True:
+        elapsed = time.time() - t0
+        frac = elapsed / (BUDGET_MIN * 60)
+        if frac >= 1.0:
+            break
+        lr = LR * min(1.0, (step + 1) / warm) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        X, lens, ys = make_batch(aug)
+        model.train()
+        logits = model(X)
+        T = logits.shape[1]
+        out_lens = torch.clamp(torch.tensor([n_frames(int(n)) for n in lens]), max=T)
+        logp = F.log_softmax(logits, -1).transpose(0, 1)
+        targets = torch.tensor([t for y in ys for t in y], dtype=torch.long)
+        tlens = torch.tensor([len(y) for y in ys])
+        loss = F.ctc_loss(logp, targets, out_lens, tlens, blank=0, reduction="mean", zero_infinity=True)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        step += 1
+        losses.append(float(loss))
+        if step % 25 == 0:
+            print(f"step {step} t={elapsed / 60:.1f}min lr={lr:.2e} loss={np.mean(losses):.3f} "
+                  f"batch={len(ys)}x{X.shape[1] / C.SR:.1f}s", flush=True)
+            losses = []
+        if time.time() - last_reload > 300:
+            files = sorted(glob.glob(os.path.join(DATA, "train-*.pkl")))
+            if len(files) > nfiles:
+                clips, nfiles = load_train()
+                aug = Augmenter(clips, rng)
+                print(f"reloaded: train clips {len(clips)} from {nfiles} chunks", flush=True)
+            last_reload = time.time()
+        if time.time() - last_export > EXPORT_EVERY_MIN * 60:
+            save_and_export(model, opt, step, time.time() - t0)
+            last_export = time.time()
+    save_and_export(model, opt, step, time.time() - t0)
+    print(f"done: {step} steps, {(time.time() - t0) / 60:.1f} min", flush=True)
+
+
+def save_and_export(model, opt, step, elapsed):
+    st = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed}
+    torch.save(st, os.path.join(CKPT, "last.tmp"))
+    os.replace(os.path.join(CKPT, "last.tmp"), os.path.join(CKPT, "last.pt"))
+    torch.save(st, os.path.join(CKPT, f"step{step:06d}.pt"))
+    try:
+        import export
+        export.export_model(model, step=step)
+        print(f"exported at step {step}", flush=True)
+    except Exception as e:  # keep training even if an export fails
+        print(f"export failed: {e!r}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
