@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { resample, resampledLength } from './resample';
 
 function tone(freq: number, rate: number, seconds: number, amplitude = 0.5): Float32Array {
@@ -41,6 +43,22 @@ describe('resample', () => {
     const out = resample(tone(1000, 44101, 0.5), 44101, 16000);
     expect(out.length).toBe(resampledLength(Math.round(44101 * 0.5), 44101, 16000));
     expect(Math.abs(levelDb(out, 0.5, 500))).toBeLessThanOrEqual(0.1);
+  });
+
+  it('gives the same samples in the SIMD kernel and the TypeScript loop (float rounding aside)', () => {
+    const x = tone(1234, 44100, 0.3);
+    const simd = resample(x, 44100, 16000);
+    const plain = resample(x, 44100, 16000, { simd: false });
+    expect(simd.length).toBe(plain.length);
+    let worst = 0;
+    for (let i = 0; i < simd.length; i++) worst = Math.max(worst, Math.abs((simd[i] as number) - (plain[i] as number)));
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('uses a kernel binary that matches its WAT source', async () => {
+    const { compileFir, generatedModule } = require('../../tools/build-wasm.js');
+    const committed = readFileSync(join(__dirname, 'firKernel.generated.ts'), 'utf8');
+    expect(generatedModule(await compileFir())).toBe(committed);
   });
 
   it('returns the input when the rates match', () => {

@@ -127,7 +127,8 @@ export function readWav(bytes: Uint8Array, name: string, options: WavReadOptions
 
   const encoding = f.format === FORMAT_FLOAT ? `float${f.bits}` : `pcm${f.bits}`;
   const samples = decodeMono(view, dataStart, frames, f.channels, f.format === FORMAT_FLOAT, f.bits);
-  for (let i = 0; i < samples.length; i++) {
+  // Integer PCM is always finite; float data may hold NaN/Inf (also after a stereo downmix).
+  for (let i = 0; f.format === FORMAT_FLOAT && i < samples.length; i++) {
     if (!Number.isFinite(samples[i] as number)) {
       fail(AudioErrorCode.InvalidSamples, `sample ${i} (${(i / f.rate).toFixed(3)} s) is ${samples[i]}: NaN/Inf samples are not audio`);
     }
@@ -136,6 +137,22 @@ export function readWav(bytes: Uint8Array, name: string, options: WavReadOptions
 }
 
 function decodeMono(view: DataView, start: number, frames: number, channels: number, isFloat: boolean, bits: number): Float32Array {
+  // Fast paths for the common mono encodings: a typed-array view over the data (copied first when
+  // the data chunk is not aligned for it).
+  if (channels === 1 && ((bits === 16 && !isFloat) || (bits === 32 && isFloat))) {
+    const bytesPer = bits / 8;
+    let buffer = view.buffer;
+    let offset = view.byteOffset + start;
+    if (offset % bytesPer !== 0) {
+      buffer = view.buffer.slice(offset, offset + frames * bytesPer);
+      offset = 0;
+    }
+    if (isFloat) return new Float32Array(buffer.slice(offset, offset + frames * 4));
+    const pcm = new Int16Array(buffer, offset, frames);
+    const out = new Float32Array(frames);
+    for (let i = 0; i < frames; i++) out[i] = (pcm[i] as number) / 32768;
+    return out;
+  }
   const out = new Float32Array(frames);
   const step = bits / 8;
   const scale = 1 / channels;

@@ -1,0 +1,240 @@
+/**
+ * `npm run bench:pipeline`: warm per-activity latency with a per-stage breakdown, cold start, peak
+ * RSS, batch throughput on 2 cores, and resampling speed — each with a baseline from the same run.
+ * Prints tables and writes bench-results/pipeline.json. Not a test: no assertions on time.
+ *
+ * Options: --model DIR (default: the bundled model), --runs N (warm runs, default 30).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { encodeWav, readWav, resample } from '../../core/audio';
+import { loadDefaultCatalog } from '../../core/items';
+import { readModelFolder } from '../../core/model';
+import type { StageTimings } from '../../core/scoring/types';
+import { CpuOnnxEngine } from '../../engines/cpuOnnx';
+import { projectRoot, resolveModelDir } from '../../engines/factory';
+import { scoreManifest } from '../../handlers/cli/run';
+import { median, percentile, printTable, writeJson } from './report';
+
+const RATE_IN = 44100;
+const PHRASES = 10;
+const ITEMS = 52;
+const SECONDS = 60;
+
+/** Speech for the benchmark: example recordings when present, else noise bursts. */
+function speechSource(root: string): Float32Array {
+  const examples = join(root, 'examples');
+  const chunks: Float32Array[] = [];
+  if (existsSync(examples)) {
+    for (const dir of readdirSync(examples, { withFileTypes: true })) {
+      if (!dir.isDirectory()) continue;
+      for (const f of readdirSync(join(examples, dir.name)).filter((n) => n.endsWith('.wav'))) {
+        const audio = readWav(readFileSync(join(examples, dir.name, f)), f);
+        chunks.push(resample(audio.samples, audio.sampleRate, 16000));
+      }
+    }
+  }
+  if (chunks.length === 0) {
+    const x = new Float32Array(16000 * 8);
+    let seed = 7;
+    for (let i = 0; i < x.length; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      x[i] = ((seed / 2147483648) * 2 - 1) * (Math.floor(i / 4000) % 2 ? 0.3 : 0.01);
+    }
+    chunks.push(x);
+  }
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const all = new Float32Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
+}
+
+/** Writes a 60 s, 52-item, 10-phrase activity recorded at 44.1 kHz PCM16; returns its manifest path. */
+function writeActivity(dir: string, speech: Float32Array, id: number): string {
+  mkdirSync(dir, { recursive: true });
+  const catalog = loadDefaultCatalog();
+  const perPhrase = (SECONDS / PHRASES) * 16000;
+  const phrases = [];
+  let item = 0;
+  for (let p = 0; p < PHRASES; p++) {
+    const count = Math.round((ITEMS * (p + 1)) / PHRASES) - Math.round((ITEMS * p) / PHRASES);
+    const items = Array.from({ length: count }, () => (catalog.items[item++ % catalog.items.length] as { name: string }).name);
+    const start = (p * perPhrase) % Math.max(1, speech.length - perPhrase);
+    const at16k = speech.subarray(start, start + perPhrase);
+    writeFileSync(join(dir, `p${p}.wav`), encodeWav(resample(at16k, 16000, RATE_IN), RATE_IN, 'pcm16'));
+    phrases.push({ phraseIndex: p, items, audio: `p${p}.wav` });
+  }
+  const manifest = join(dir, 'activity.json');
+  writeFileSync(manifest, JSON.stringify({ activityId: id.toString(16).toUpperCase().padStart(32, '0'), phrases }));
+  return manifest;
+}
+
+/** Linear interpolation: the baseline the band-limited resampler is compared with. */
+function linearResample(x: Float32Array, inRate: number, outRate: number): Float32Array {
+  const out = new Float32Array(Math.ceil((x.length * outRate) / inRate));
+  for (let i = 0; i < out.length; i++) {
+    const t = (i * inRate) / outRate;
+    const k = Math.floor(t);
+    const f = t - k;
+    out[i] = (x[k] ?? 0) * (1 - f) + (x[k + 1] ?? 0) * f;
+  }
+  return out;
+}
+
+async function coldStart(root: string, manifest: string, modelDir: string): Promise<{ wallMs: number; firstResultMs: number; maxRssKb: number }> {
+  const script = join(root, 'dist', 'tools', 'bench', 'coldStart.js');
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, manifest, modelDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`cold-start probe exited ${code}`));
+      const probe = JSON.parse(out.trim());
+      resolve({ wallMs: performance.now() - started, firstResultMs: probe.firstResultMs, maxRssKb: probe.maxRssKb });
+    });
+  });
+}
+
+function batchThroughput(root: string, tree: string, modelDir: string, concurrency: number): { activitiesPerSecond: number; seconds: number } {
+  const cli = join(root, 'dist', 'handlers', 'cli', 'main.js');
+  const run = spawnSync(process.execPath, [cli, 'batch', tree, '--model', modelDir, '--concurrency', String(concurrency), '--threads', '1', '--json'], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`batch exited ${run.status}: ${run.stderr}`);
+  const summary = JSON.parse(run.stdout.trim().split('\n').pop() as string);
+  return { activitiesPerSecond: summary.activitiesPerSecond, seconds: summary.seconds };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { model: { type: 'string' }, runs: { type: 'string', default: '30' } } });
+  const root = projectRoot();
+  const modelDir = resolveModelDir(values.model);
+  if (!existsSync(join(modelDir, 'manifest.json'))) {
+    process.stderr.write(`bench:pipeline: no model at ${modelDir}; pass --model DIR\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const runs = Number(values.runs);
+  const work = mkdtempSync(join(tmpdir(), 'readscore-bench-'));
+  const speech = speechSource(root);
+  const manifest = writeActivity(join(work, 'one'), speech, 1);
+  process.stderr.write(`bench:pipeline: model ${modelDir}, ${runs} warm runs, ${cpus().length} cores\n`);
+
+  // Warm latency, one intra-op thread.
+  const engine = await CpuOnnxEngine.load(readModelFolder(modelDir), { intraOpThreads: 1 });
+  for (let i = 0; i < 3; i++) await scoreManifest(manifest, engine, {});
+  const samples: StageTimings[] = [];
+  for (let i = 0; i < runs; i++) samples.push((await scoreManifest(manifest, engine, {})).timings);
+  await engine.close();
+  const stages = ['read', 'resample', 'preprocess', 'inference', 'decode', 'align', 'total'] as const;
+  const warm = Object.fromEntries(
+    stages.map((s) => [
+      s,
+      {
+        median: median(samples.map((t) => t[s])),
+        p90: percentile(
+          samples.map((t) => t[s]),
+          90,
+        ),
+      },
+    ]),
+  ) as Record<(typeof stages)[number], { median: number; p90: number }>;
+  const outsideInference = warm.total.median - warm.inference.median;
+
+  // Resampling: band-limited vs the linear-interpolation baseline, 60 s at 44.1 kHz.
+  const sixty = resample(
+    speech.length >= 16000 * 60 ? speech.subarray(0, 16000 * 60) : new Float32Array(16000 * 60).map((_, i) => speech[i % speech.length] as number),
+    16000,
+    RATE_IN,
+  );
+  const timeIt = (f: () => void, n: number) => {
+    f();
+    const t: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = performance.now();
+      f();
+      t.push(performance.now() - s);
+    }
+    return median(t);
+  };
+  const resampleMs = timeIt(() => resample(sixty, RATE_IN, 16000), 10);
+  const linearMs = timeIt(() => linearResample(sixty, RATE_IN, 16000), 10);
+
+  // Cold start: a fresh process, from its start to the first result.
+  const colds = [];
+  for (let i = 0; i < 3; i++) colds.push(await coldStart(root, manifest, modelDir));
+
+  // Batch throughput on the machine's cores: concurrency 2 vs the concurrency-1 baseline.
+  const tree = join(work, 'tree');
+  for (let i = 0; i < 12; i++) writeActivity(join(tree, `a${i}`), speech, 100 + i);
+  const batch1 = batchThroughput(root, tree, modelDir, 1);
+  const batch2 = batchThroughput(root, tree, modelDir, 2);
+
+  const rss = Math.max(process.resourceUsage().maxRSS, ...colds.map((c) => c.maxRssKb));
+  printTable(
+    `Warm latency per activity (${SECONDS} s audio at ${RATE_IN} Hz, ${PHRASES} phrases, ${ITEMS} items, 1 thread, median of ${runs})`,
+    ['stage', 'median ms', 'p90 ms', 'share'],
+    stages.map((s) => [s, warm[s].median.toFixed(2), warm[s].p90.toFixed(2), `${((warm[s].median / warm.total.median) * 100).toFixed(1)} %`]),
+  );
+  printTable(
+    'Targets',
+    ['measure', 'value', 'target', 'baseline (same run)', 'ratio'],
+    [
+      [
+        'warm activity latency',
+        `${warm.total.median.toFixed(1)} ms`,
+        '≤ 300 ms',
+        `session.run alone ${warm.inference.median.toFixed(1)} ms`,
+        `${(warm.total.median / warm.inference.median).toFixed(2)}×`,
+      ],
+      ['everything except session.run', `${((outsideInference / warm.total.median) * 100).toFixed(1)} %`, '≤ 10 %', '', ''],
+      [
+        'cold start (process start → first result)',
+        `${median(colds.map((c) => c.firstResultMs)).toFixed(0)} ms`,
+        '≤ 1500 ms',
+        `warm ${warm.total.median.toFixed(0)} ms`,
+        `${(median(colds.map((c) => c.firstResultMs)) / warm.total.median).toFixed(1)}×`,
+      ],
+      ['peak RSS', `${(rss / 1024).toFixed(0)} MB`, '', '', ''],
+      [
+        'batch throughput, concurrency 2',
+        `${batch2.activitiesPerSecond.toFixed(2)} act/s`,
+        '',
+        `concurrency 1: ${batch1.activitiesPerSecond.toFixed(2)} act/s`,
+        `${(batch2.activitiesPerSecond / batch1.activitiesPerSecond).toFixed(2)}×`,
+      ],
+      ['resample 60 s 44.1 kHz → 16 kHz', `${resampleMs.toFixed(1)} ms`, '≤ 30 ms', `linear interpolation ${linearMs.toFixed(1)} ms`, `${(resampleMs / linearMs).toFixed(2)}×`],
+    ],
+  );
+  const path = writeJson(root, 'pipeline', {
+    date: new Date().toISOString(),
+    node: process.version,
+    cores: cpus().length,
+    cpu: cpus()[0]?.model,
+    model: modelDir,
+    activity: { seconds: SECONDS, rate: RATE_IN, phrases: PHRASES, items: ITEMS },
+    warmRuns: runs,
+    warmMs: warm,
+    outsideInferenceShare: outsideInference / warm.total.median,
+    coldStart: colds,
+    peakRssKb: rss,
+    batch: { concurrency1: batch1, concurrency2: batch2, speedup: batch2.activitiesPerSecond / batch1.activitiesPerSecond },
+    resample: { bandLimitedMs: resampleMs, linearBaselineMs: linearMs },
+  });
+  process.stdout.write(`\nwrote ${path}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench:pipeline failed: ${error.stack ?? error}\n`);
+  process.exitCode = 1;
+});
