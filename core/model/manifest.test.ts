@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ModelError } from '../errors';
+import { framesFor, parseManifest, readModelFolder } from './manifest';
+import { normalizeForModel } from './preprocess';
+
+const valid = {
+  format: 'readscore-model/1',
+  name: 'm',
+  version: '1',
+  sha256: 'f'.repeat(64),
+  sampleRate: 16000,
+  input: { name: 'x' },
+  output: { name: 'y' },
+  vocabulary: ['<pad>', '|', 'a'],
+  blank: '<pad>',
+  separator: '|',
+  frameStride: 320,
+  normalization: 'zero-mean-unit-variance',
+};
+
+describe('parseManifest', () => {
+  it('accepts a valid manifest', () => expect(parseManifest(valid, 'm.json').name).toBe('m'));
+  it.each([
+    ['an unknown format', { format: 'other/2' }, /format Invalid literal value/],
+    ['a short checksum', { sha256: 'abc' }, /sha256 must be 64 lower-case hex/],
+    ['duplicate tokens', { vocabulary: ['<pad>', '|', 'a', 'a'] }, /vocabulary has duplicate tokens/],
+    ['a separator outside the vocabulary', { separator: ' ' }, /separator " " is not in the vocabulary/],
+    ['an unknown normalisation', { normalization: 'peak' }, /normalization Invalid enum value/],
+  ])('rejects %s, naming the file', (_, change, message) => {
+    expect(() => parseManifest({ ...valid, ...change }, 'm.json')).toThrow(message);
+    expect(() => parseManifest({ ...valid, ...change }, 'm.json')).toThrow(/^m\.json: invalid model manifest/);
+  });
+});
+
+describe('readModelFolder', () => {
+  it('names the missing manifest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'model-'));
+    expect(() => readModelFolder(dir)).toThrow(ModelError);
+    expect(() => readModelFolder(dir)).toThrow(/manifest\.json: cannot read the model manifest \(ENOENT\)/);
+  });
+
+  it('names the missing model file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'model-'));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(valid));
+    expect(() => readModelFolder(dir)).toThrow(/model\.onnx: cannot read the model \(ENOENT\)/);
+  });
+});
+
+describe('framesFor', () => {
+  it('counts a partial last frame', () => {
+    expect(framesFor(320, { frameStride: 320 })).toBe(1);
+    expect(framesFor(321, { frameStride: 320 })).toBe(2);
+  });
+});
+
+describe('normalizeForModel', () => {
+  it('gives zero mean and unit variance', () => {
+    const out = normalizeForModel(Float32Array.from([1, 2, 3, 4]), { normalization: 'zero-mean-unit-variance' });
+    const mean = out.reduce((a, b) => a + b, 0) / 4;
+    const variance = out.reduce((a, b) => a + (b - mean) ** 2, 0) / 4;
+    expect(mean).toBeCloseTo(0, 6);
+    expect(variance).toBeCloseTo(1, 5);
+  });
+
+  it('leaves silence at zero instead of dividing by zero', () => {
+    expect(Array.from(normalizeForModel(new Float32Array(3), { normalization: 'zero-mean-unit-variance' }))).toEqual([0, 0, 0]);
+  });
+
+  it('copies the input unchanged for "none" and never modifies the input', () => {
+    const input = Float32Array.from([0.5, -0.5]);
+    const out = normalizeForModel(input, { normalization: 'none' });
+    expect(Array.from(out)).toEqual([0.5, -0.5]);
+    expect(out).not.toBe(input);
+  });
+});
