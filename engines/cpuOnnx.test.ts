@@ -15,7 +15,7 @@ describe('CpuOnnxEngine', () => {
   afterAll(() => engine.close());
 
   it('returns the logits the crafted waveform encodes', async () => {
-    const [logits] = await engine.infer([craftWave(['_', 'b', 'i'])]);
+    const [logits] = await engine.logits([craftWave(['_', 'b', 'i'])]);
     expect(logits?.frames).toBe(3);
     expect(logits?.vocab).toBe(TEST_VOCAB.length);
     expect(logits?.data[1 * TEST_VOCAB.length + TEST_VOCAB.indexOf('b')]).toBe(10);
@@ -24,15 +24,15 @@ describe('CpuOnnxEngine', () => {
   it('pads a batch to the longest waveform and discards logits beyond each one’s length', async () => {
     const short = craftWave(['a', 'a']);
     const long = craftWave(['_', 's', 'i', '_', '_', 'b', 'i', '_']);
-    const [alone] = await engine.infer([short]);
-    const [s, l] = await engine.infer([short, long]);
+    const [alone] = await engine.logits([short]);
+    const [s, l] = await engine.logits([short, long]);
     expect(s?.frames).toBe(2);
     expect(l?.frames).toBe(8);
     expect(Array.from(s?.data ?? [])).toEqual(Array.from(alone?.data ?? []));
   });
 
   it('keeps ceil(samples / stride) frames for a waveform that ends mid-frame, within the output', async () => {
-    const [a, b] = await engine.infer([new Float32Array(330), new Float32Array(640 * 2)]);
+    const [a, b] = await engine.logits([new Float32Array(330), new Float32Array(640 * 2)]);
     expect(a?.frames).toBe(2);
     expect(b?.frames).toBe(4);
   });

@@ -6,8 +6,9 @@ import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { PhraseLogits } from '../core/decode';
 import { ModelError } from '../core/errors';
-import { framesFor, type ModelFolder, type ModelManifest } from '../core/model';
-import { type Engine, type EngineDescription, EngineError } from '../core/pipeline/engine';
+import type { ModelFolder, ModelManifest } from '../core/model';
+import { type Engine, type EngineDescription, EngineError, type Inference } from '../core/pipeline/engine';
+import { padBatch, splitLogits } from './logits';
 
 /** Options of the CPU engine. */
 export interface CpuOnnxOptions {
@@ -59,7 +60,7 @@ export class CpuOnnxEngine implements Engine {
     checkGraph(folder, session);
     const engine = new CpuOnnxEngine(folder, session, threads, 0);
     if (options.warmUp ?? true) {
-      const [logits] = await engine.infer([new Float32Array(folder.manifest.sampleRate)]);
+      const [logits] = await engine.logits([new Float32Array(folder.manifest.sampleRate)]);
       if (logits && logits.vocab !== folder.manifest.vocabulary.length) {
         await session.release();
         throw new ModelError(
@@ -80,12 +81,15 @@ export class CpuOnnxEngine implements Engine {
     };
   }
 
-  async infer(batch: readonly Float32Array[]): Promise<PhraseLogits[]> {
+  async infer(batch: readonly Float32Array[]): Promise<Inference> {
+    return { logits: await this.logits(batch), servedBy: 'cpu-onnx' };
+  }
+
+  /** Runs the session on a padded batch and cuts each result to its own frames. */
+  async logits(batch: readonly Float32Array[]): Promise<PhraseLogits[]> {
     if (batch.length === 0) return [];
-    const longest = Math.max(...batch.map((b) => b.length));
+    const { data: input, longest } = padBatch(batch);
     if (longest === 0) throw new EngineError('empty-input', 'every waveform of the batch is empty');
-    const input = new Float32Array(batch.length * longest);
-    for (let i = 0; i < batch.length; i++) input.set(batch[i] as Float32Array, i * longest);
     const { input: inName, output: outName } = this.manifest;
     let output: ort.Tensor;
     try {
@@ -100,24 +104,6 @@ export class CpuOnnxEngine implements Engine {
   async close(): Promise<void> {
     await this.session.release();
   }
-}
-
-/**
- * Cuts a `[batch, frames, vocab]` output into per-waveform logits holding only the frames of each
- * waveform's true length (shared by every engine).
- */
-export function splitLogits(data: Float32Array, dims: readonly number[], batch: readonly Float32Array[], manifest: ModelManifest): PhraseLogits[] {
-  if (dims.length !== 3 || dims[0] !== batch.length) {
-    throw new EngineError('bad-output', `model output has shape [${dims.join(', ')}], expected [${batch.length}, frames, ${manifest.vocabulary.length}]`);
-  }
-  const frames = dims[1] as number;
-  const vocab = dims[2] as number;
-  if (data.length !== batch.length * frames * vocab) throw new EngineError('bad-output', `model output holds ${data.length} values, shape says ${batch.length * frames * vocab}`);
-  return batch.map((wave, i) => {
-    const own = Math.min(frames, framesFor(wave.length, manifest));
-    const start = i * frames * vocab;
-    return { data: data.slice(start, start + own * vocab), frames: own, vocab };
-  });
 }
 
 function checkGraph(folder: ModelFolder, session: ort.InferenceSession): void {

@@ -5,6 +5,8 @@ import { ConfigError } from '../core/errors';
 import { readModelFolder } from '../core/model';
 import type { Engine } from '../core/pipeline/engine';
 import { CpuOnnxEngine } from './cpuOnnx';
+import { parseTritonConfig, type TritonConfigInput } from './triton/config';
+import { type SecretReader, TritonEngine } from './triton/tritonEngine';
 
 /** Engine kinds the factory knows. */
 export const EngineKind = { Cpu: 'cpu', Triton: 'triton' } as const;
@@ -17,6 +19,10 @@ export interface EngineConfig {
   modelDir?: string;
   /** CPU engine: intra-op threads (default 1). */
   intraOpThreads?: number;
+  /** Triton engine settings (required for kind `triton`). */
+  triton?: TritonConfigInput;
+  /** Reads Secrets Manager secrets (a CA bundle kept there). */
+  secrets?: SecretReader;
 }
 
 /** The bundled default model, relative to the project root. */
@@ -48,8 +54,19 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   switch (config.kind) {
     case EngineKind.Cpu:
       return CpuOnnxEngine.load(readModelFolder(resolveModelDir(config.modelDir)), { intraOpThreads: config.intraOpThreads ?? 1 });
-    case EngineKind.Triton:
-      throw new ConfigError('engine-unavailable', 'engine', 'the Triton engine is not part of this build yet; use --engine cpu');
+    case EngineKind.Triton: {
+      if (!config.triton) throw new ConfigError('bad-triton-config', 'triton.url', 'the Triton engine needs a URL (--triton-url https://host:port)');
+      // Parsed first: an http:// URL is refused before any file or socket is touched.
+      const triton = parseTritonConfig(config.triton);
+      const model = readModelFolder(resolveModelDir(config.modelDir));
+      const fallback = triton.fallbackToCpu ? await CpuOnnxEngine.load(model, { intraOpThreads: config.intraOpThreads ?? 1 }) : undefined;
+      try {
+        return await TritonEngine.load({ config: triton, model, ...(fallback ? { fallback } : {}), ...(config.secrets ? { secrets: config.secrets } : {}) });
+      } catch (error) {
+        await fallback?.close();
+        throw error;
+      }
+    }
     default:
       throw new ConfigError('bad-engine', 'engine', `unknown engine "${String((config as EngineConfig).kind)}" (expected cpu or triton)`);
   }

@@ -30,6 +30,8 @@ const manifestSchema = z
     separator: z.string().min(1),
     frameStride: z.number().int().positive(),
     normalization: z.enum([Normalization.ZeroMeanUnitVariance, Normalization.None]),
+    /** The integer version a Triton model repository serves this model under (default 1). */
+    servingVersion: z.number().int().positive().optional(),
     description: z.string().optional(),
   })
   .superRefine((m, ctx) => {

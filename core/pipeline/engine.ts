@@ -12,14 +12,22 @@ export interface EngineDescription {
   readonly details: Readonly<Record<string, string | number | boolean>>;
 }
 
+/** The result of one batched inference. */
+export interface Inference {
+  /** Per waveform, only the logit frames that belong to it. */
+  readonly logits: PhraseLogits[];
+  /** The engine that actually ran it (a Triton engine may fall back to the CPU engine). */
+  readonly servedBy: string;
+}
+
 /**
  * Runs the acoustic model. `infer` takes a batch of preprocessed (already normalised) 16 kHz
- * waveforms and returns, per waveform, only the logit frames that belong to it.
+ * waveforms and returns one result per waveform.
  */
 export interface Engine {
   readonly manifest: ModelManifest;
   describe(): EngineDescription;
-  infer(batch: readonly Float32Array[]): Promise<PhraseLogits[]>;
+  infer(batch: readonly Float32Array[]): Promise<Inference>;
   close(): Promise<void>;
 }
 

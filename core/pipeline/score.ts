@@ -94,7 +94,8 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   timings.preprocess = performance.now() - t;
 
   t = performance.now();
-  const logits = batch.length ? await engine.infer(batch) : [];
+  const inference = batch.length ? await engine.infer(batch) : { logits: [], servedBy: engine.describe().kind };
+  const logits = inference.logits;
   timings.inference = performance.now() - t;
 
   t = performance.now();
@@ -129,7 +130,7 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
     status: judged.length === phrases.length ? 'scored' : judged.length === 0 ? 'unscored' : 'partial',
     phrases,
     totals: activityTotals(phrases),
-    engine: engine.describe().kind,
+    engine: inference.servedBy,
     model: `${manifest.name}@${manifest.version}`,
     aligner: aligner.backend,
     timings,

@@ -7,10 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, ReadScoreInputError } from '../../core/errors';
+import { readModelFolder } from '../../core/model';
 import type { Engine } from '../../core/pipeline/engine';
 import type { ScoreOptions } from '../../core/pipeline/score';
 import type { ActivityResult } from '../../core/scoring/types';
 import { createEngine, type EngineKind } from '../../engines/factory';
+import { parseTritonUrl, type TritonConfigInput } from '../../engines/triton/config';
+import { writeTritonRepository } from '../../engines/triton/modelRepository';
 import { findActivities } from './activities';
 import { formatActivity, formatTotals } from './format';
 import { checkModel } from './modelCheck';
@@ -21,11 +24,17 @@ const USAGE = `Usage:
   readscore score <activity.json|folder> [--json] [--out DIR] [engine options]
   readscore batch <folder|glob> [--concurrency N] [--out DIR] [engine options]
   readscore model check <model-dir> [--threads N]
+  readscore triton-repo <model-dir> <out-dir> [--max-batch-size N] [--preferred-batch 8,16] [--max-queue-delay-us N] [--instances N]
 
 Engine options:
   --engine cpu|triton     inference engine (default cpu)
   --model DIR             model folder (default: the bundled models/letters-ctc-1.0.0)
   --threads N             CPU engine intra-op threads (default 1)
+  --triton-url URL        Triton server, https://host:port (plaintext http:// is refused)
+  --ca FILE               CA bundle (PEM) that signed the Triton server certificate
+  --client-cert FILE      client certificate (PEM) for mTLS, with --client-key FILE
+  --deadline-ms N         deadline of each Triton call attempt (default 10000)
+  --fallback-cpu          score on the local CPU engine while the Triton breaker is open
 Scoring options:
   --pad-sec S             neighbour padding per side in seconds (default 3, 0 disables)
   --max-audio-sec S       longest accepted audio file (default 600)
@@ -44,6 +53,16 @@ interface Flags {
   concurrency?: string;
   'pad-sec'?: string;
   'max-audio-sec'?: string;
+  'triton-url'?: string;
+  ca?: string;
+  'client-cert'?: string;
+  'client-key'?: string;
+  'deadline-ms'?: string;
+  'fallback-cpu': boolean;
+  'max-batch-size'?: string;
+  'preferred-batch'?: string;
+  'max-queue-delay-us'?: string;
+  instances?: string;
   help: boolean;
 }
 
@@ -68,8 +87,49 @@ function scoreOptions(flags: Flags): ScoreOptions {
 
 async function engineFrom(flags: Flags): Promise<Engine> {
   if (flags.engine !== 'cpu' && flags.engine !== 'triton') throw new ConfigError('bad-flag', '--engine', `expected cpu or triton, got "${flags.engine}"`);
+  // A URL is checked even before the engine choice, so http:// always gets the HTTPS message.
+  if (flags['triton-url']) parseTritonUrl(flags['triton-url']);
+  if (flags.engine === 'cpu' && (flags['triton-url'] || flags.ca)) throw new ConfigError('bad-flag', '--triton-url', 'Triton flags need --engine triton');
   const threads = number('threads', flags.threads, 1, true);
-  return createEngine({ kind: flags.engine as EngineKind, ...(flags.model ? { modelDir: flags.model } : {}), ...(threads ? { intraOpThreads: threads } : {}) });
+  const deadlineMs = number('deadline-ms', flags['deadline-ms'], 1, true);
+  if (Boolean(flags['client-cert']) !== Boolean(flags['client-key'])) throw new ConfigError('bad-flag', '--client-cert', '--client-cert and --client-key go together');
+  if (flags.engine === 'triton' && !flags['triton-url']) throw new ConfigError('bad-flag', '--triton-url', '--engine triton needs --triton-url https://host:port');
+  if (flags.engine === 'triton' && !flags.ca) {
+    throw new ConfigError('bad-flag', '--ca', 'a CA bundle is required to verify the Triton server certificate (--ca FILE); verification cannot be turned off');
+  }
+  const triton: TritonConfigInput | undefined =
+    flags.engine === 'triton'
+      ? {
+          url: flags['triton-url'] as string,
+          ca: { file: flags.ca as string },
+          ...(flags['client-cert'] && flags['client-key'] ? { clientCert: { certFile: flags['client-cert'], keyFile: flags['client-key'] } } : {}),
+          ...(deadlineMs ? { deadlineMs } : {}),
+          fallbackToCpu: flags['fallback-cpu'],
+        }
+      : undefined;
+  return createEngine({
+    kind: flags.engine as EngineKind,
+    ...(flags.model ? { modelDir: flags.model } : {}),
+    ...(threads ? { intraOpThreads: threads } : {}),
+    ...(triton ? { triton } : {}),
+  });
+}
+
+function tritonRepo(modelDir: string, outDir: string, flags: Flags): number {
+  const maxBatchSize = number('max-batch-size', flags['max-batch-size'], 1, true);
+  const maxQueueDelayMicroseconds = number('max-queue-delay-us', flags['max-queue-delay-us'], 0, true);
+  const instanceCount = number('instances', flags.instances, 1, true);
+  const preferredBatchSizes = flags['preferred-batch']?.split(',').map((p) => number('preferred-batch', p.trim(), 1, true) as number);
+  const written = writeTritonRepository(readModelFolder(modelDir), outDir, {
+    ...(maxBatchSize ? { maxBatchSize } : {}),
+    ...(maxQueueDelayMicroseconds !== undefined ? { maxQueueDelayMicroseconds } : {}),
+    ...(instanceCount ? { instanceCount } : {}),
+    ...(preferredBatchSizes ? { preferredBatchSizes } : {}),
+  });
+  process.stdout.write(`wrote ${written.config}
+wrote ${written.model}
+`);
+  return ExitCode.Scored;
 }
 
 function writeResult(outDir: string, result: ActivityResult): string {
@@ -170,6 +230,16 @@ export async function main(argv: readonly string[]): Promise<number> {
         concurrency: { type: 'string' },
         'pad-sec': { type: 'string' },
         'max-audio-sec': { type: 'string' },
+        'triton-url': { type: 'string' },
+        ca: { type: 'string' },
+        'client-cert': { type: 'string' },
+        'client-key': { type: 'string' },
+        'deadline-ms': { type: 'string' },
+        'fallback-cpu': { type: 'boolean', default: false },
+        'max-batch-size': { type: 'string' },
+        'preferred-batch': { type: 'string' },
+        'max-queue-delay-us': { type: 'string' },
+        instances: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -187,6 +257,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === 'score' && rest.length === 1) return await score(rest[0] as string, flags);
     if (command === 'batch' && rest.length === 1) return await batch(rest[0] as string, flags);
     if (command === 'model' && rest[0] === 'check' && rest.length === 2) return await checkModel(rest[1] as string, flags.threads);
+    if (command === 'triton-repo' && rest.length === 2) return tritonRepo(rest[0] as string, rest[1] as string, flags);
     process.stderr.write(`readscore: unknown command "${parsed.positionals.join(' ')}"\n\n${USAGE}\n`);
     return ExitCode.BadInput;
   } catch (error) {

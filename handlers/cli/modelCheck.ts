@@ -27,7 +27,7 @@ export async function checkModel(dir: string, threadsFlag?: string): Promise<num
       ['1 s 440 Hz tone', tone],
     ] as const) {
       const t = performance.now();
-      const [logits] = await engine.infer([normalizeForModel(wave, m)]);
+      const [logits] = await engine.logits([normalizeForModel(wave, m)]);
       const ms = performance.now() - t;
       if (!logits) throw new Error('no logits returned');
       let finite = true;

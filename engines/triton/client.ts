@@ -1,0 +1,162 @@
+/**
+ * A small promise client for Triton's `inference.GRPCInferenceService` over TLS: per-call deadlines,
+ * retries with jittered exponential backoff on UNAVAILABLE / RESOURCE_EXHAUSTED / DEADLINE_EXCEEDED
+ * only, one channel reused for the life of the process.
+ */
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+/** Shape of a tensor in metadata (Triton uses -1 for a variable dimension). */
+export interface TensorMetadata {
+  name: string;
+  datatype: string;
+  shape: number[];
+}
+
+export interface ModelMetadata {
+  name: string;
+  versions: string[];
+  platform: string;
+  inputs: TensorMetadata[];
+  outputs: TensorMetadata[];
+}
+
+export interface InferOutputTensor {
+  name: string;
+  datatype: string;
+  shape: number[];
+  contents?: { fp32_contents?: number[] } | null;
+}
+
+export interface ModelInferRequest {
+  model_name: string;
+  model_version: string;
+  id: string;
+  inputs: { name: string; datatype: string; shape: number[] }[];
+  outputs: { name: string }[];
+  raw_input_contents: Buffer[];
+}
+
+export interface ModelInferResponse {
+  model_name: string;
+  model_version: string;
+  id: string;
+  outputs: InferOutputTensor[];
+  raw_output_contents: Buffer[];
+}
+
+/** Status codes worth another attempt. */
+export const RETRYABLE = new Set<number>([grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED, grpc.status.DEADLINE_EXCEEDED]);
+
+/** The proto definition, loaded once. */
+export function inferenceService(): grpc.ServiceClientConstructor {
+  serviceConstructor ??= (() => {
+    const definition = protoLoader.loadSync(join(__dirname, 'inference.proto'), { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
+    const pkg = grpc.loadPackageDefinition(definition) as unknown as { inference: { GRPCInferenceService: grpc.ServiceClientConstructor } };
+    return pkg.inference.GRPCInferenceService;
+  })();
+  return serviceConstructor;
+}
+let serviceConstructor: grpc.ServiceClientConstructor | undefined;
+
+/** Channel options: keepalive only during calls (Triton's default server policy rejects idle pings), idle before an ALB's 60 s timeout. */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 0,
+  'grpc.client_idle_timeout_ms': 50_000,
+  'grpc.max_receive_message_length': 256 * 1024 * 1024,
+  'grpc.max_send_message_length': 256 * 1024 * 1024,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 5_000,
+};
+
+/** Retry policy of one logical call. */
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** A failed call after its retries, with the gRPC status of the last attempt. */
+export class TritonCallError extends Error {
+  constructor(
+    readonly method: string,
+    readonly grpcCode: number,
+    readonly attempts: number,
+    details: string,
+  ) {
+    super(`${method} failed after ${attempts} attempt(s): ${grpc.status[grpcCode] ?? grpcCode}: ${details}`);
+    this.name = 'TritonCallError';
+  }
+}
+
+/** Promise wrapper over the generated client. */
+export class TritonClient {
+  private readonly client: grpc.Client;
+  /** Attempts made by the last completed call (for tests and metrics). */
+  lastAttempts = 0;
+
+  constructor(
+    target: string,
+    credentials: grpc.ChannelCredentials,
+    private readonly deadlineMs: number,
+    private readonly retry: RetryPolicy,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
+    const Service = inferenceService();
+    this.client = new Service(target, credentials, CHANNEL_OPTIONS);
+  }
+
+  serverReady(): Promise<{ ready: boolean }> {
+    return this.call('ServerReady', {});
+  }
+
+  modelReady(name: string, version: string): Promise<{ ready: boolean }> {
+    return this.call('ModelReady', { name, version });
+  }
+
+  modelMetadata(name: string, version: string): Promise<ModelMetadata> {
+    return this.call('ModelMetadata', { name, version });
+  }
+
+  modelInfer(request: ModelInferRequest): Promise<ModelInferResponse> {
+    return this.call('ModelInfer', request);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  /** One logical call: attempts with a deadline each, backoff between retryable failures. */
+  private async call<T>(method: string, request: unknown): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.once<T>(method, request);
+        this.lastAttempts = attempt;
+        return result;
+      } catch (error) {
+        const e = error as grpc.ServiceError;
+        const code = typeof e.code === 'number' ? e.code : grpc.status.UNKNOWN;
+        if (!RETRYABLE.has(code) || attempt >= this.retry.attempts) {
+          this.lastAttempts = attempt;
+          throw new TritonCallError(method, code, attempt, e.details || e.message || 'unknown error');
+        }
+        const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+        await this.sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+      }
+    }
+  }
+
+  private once<T>(method: string, request: unknown): Promise<T> {
+    const deadline = new Date(Date.now() + this.deadlineMs);
+    const fn = (this.client as unknown as Record<string, (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: T) => void) => void>)[
+      method
+    ];
+    if (!fn) throw new Error(`no such method ${method}`);
+    return new Promise<T>((resolve, reject) => {
+      fn.call(this.client, request, new grpc.Metadata(), { deadline }, (error, response) => (error ? reject(error) : resolve(response)));
+    });
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * A local stand-in for Triton: the same `inference.GRPCInferenceService` over TLS, answering with
+ * the real ONNX model through onnxruntime (or with chosen logits), plus switches to inject faults.
+ * Used by the tests and by `npm run triton:dev`; not a production server.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as ort from 'onnxruntime-node';
+import type { ModelFolder } from '../../core/model';
+import { inferenceService, type ModelInferRequest, type ModelInferResponse, type ModelMetadata } from '../../engines/triton/client';
+
+/** Computes `[batch, frames, vocab]` logits for a `[batch, samples]` input. */
+export type LogitsFn = (input: Float32Array, shape: [number, number]) => Promise<{ data: Float32Array; dims: number[] }>;
+
+/** Faults and states a test can switch at any time. */
+export interface StandInBehaviour {
+  serverReady: boolean;
+  modelReady: boolean;
+  /** Replaces the metadata the server reports. */
+  metadata?: (real: ModelMetadata) => ModelMetadata;
+  /** Status codes returned by the next ModelInfer calls, in order (one per call). */
+  inferFailures: grpc.status[];
+  /** Delay before answering ModelInfer, ms. */
+  inferDelayMs: number;
+  /** Drops this many bytes from the raw output (a malformed response). */
+  truncateOutputBytes: number;
+}
+
+/** A running stand-in. */
+export interface StandInServer {
+  readonly port: number;
+  readonly behaviour: StandInBehaviour;
+  /** ModelInfer requests received (after faults), newest last. */
+  readonly requests: ModelInferRequest[];
+  close(): Promise<void>;
+}
+
+/** Logits from the real ONNX model through onnxruntime. */
+export async function onnxLogits(model: ModelFolder): Promise<{ fn: LogitsFn; release: () => Promise<void> }> {
+  const session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 3 });
+  const fn: LogitsFn = async (input, shape) => {
+    const out = await session.run({ [model.manifest.input.name]: new ort.Tensor('float32', input, shape) });
+    const tensor = out[model.manifest.output.name] as ort.Tensor;
+    return { data: tensor.data as Float32Array, dims: [...tensor.dims] };
+  };
+  return { fn, release: () => session.release() };
+}
+
+/**
+ * Starts the stand-in on 127.0.0.1 (port 0 = any free port) with the given TLS identity; with
+ * `clientCa` it requires client certificates signed by it.
+ */
+export async function startStandIn(options: {
+  model: ModelFolder;
+  logits: LogitsFn;
+  tls: { cert: string; key: string; clientCa?: string };
+  port?: number;
+  host?: string;
+}): Promise<StandInServer> {
+  const { manifest } = options.model;
+  const version = String(manifest.servingVersion ?? 1);
+  const behaviour: StandInBehaviour = { serverReady: true, modelReady: true, inferFailures: [], inferDelayMs: 0, truncateOutputBytes: 0 };
+  const requests: ModelInferRequest[] = [];
+  const realMetadata: ModelMetadata = {
+    name: manifest.name,
+    versions: [version],
+    platform: 'onnxruntime_onnx',
+    inputs: [{ name: manifest.input.name, datatype: 'FP32', shape: [-1, -1] }],
+    outputs: [{ name: manifest.output.name, datatype: 'FP32', shape: [-1, -1, manifest.vocabulary.length] }],
+  };
+  const known = (name: string, v: string) => name === manifest.name && (v === '' || v === version);
+  const fail = (code: grpc.status, details: string) => Object.assign(new Error(details), { code, details });
+  type Callback<T> = (error: grpc.ServiceError | null, value?: T) => void;
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 * 1024 * 1024, 'grpc.max_send_message_length': 256 * 1024 * 1024 });
+  server.addService(inferenceService().service, {
+    ServerLive: (_: unknown, cb: Callback<object>) => cb(null, { live: true }),
+    ServerReady: (_: unknown, cb: Callback<object>) => cb(null, { ready: behaviour.serverReady }),
+    ModelReady: (call: grpc.ServerUnaryCall<{ name: string; version: string }, object>, cb: Callback<object>) =>
+      cb(null, { ready: behaviour.modelReady && known(call.request.name, call.request.version) }),
+    ModelMetadata: (call: grpc.ServerUnaryCall<{ name: string; version: string }, object>, cb: Callback<object>) => {
+      if (!known(call.request.name, call.request.version))
+        return cb(fail(grpc.status.NOT_FOUND, `unknown model ${call.request.name} version ${call.request.version}`) as grpc.ServiceError);
+      cb(null, behaviour.metadata ? behaviour.metadata(realMetadata) : realMetadata);
+    },
+    ModelInfer: async (call: grpc.ServerUnaryCall<ModelInferRequest, ModelInferResponse>, cb: Callback<ModelInferResponse>) => {
+      try {
+        if (behaviour.inferDelayMs) await new Promise((r) => setTimeout(r, behaviour.inferDelayMs));
+        const injected = behaviour.inferFailures.shift();
+        if (injected !== undefined) return cb(fail(injected, `injected ${grpc.status[injected]}`) as grpc.ServiceError);
+        const req = call.request;
+        requests.push(req);
+        if (!known(req.model_name, req.model_version)) return cb(fail(grpc.status.NOT_FOUND, `unknown model ${req.model_name} version ${req.model_version}`) as grpc.ServiceError);
+        const input = req.inputs[0];
+        const raw = req.raw_input_contents[0];
+        if (!input || !raw || input.datatype !== 'FP32' || input.shape.length !== 2)
+          return cb(fail(grpc.status.INVALID_ARGUMENT, 'expected one FP32 [batch, samples] input') as grpc.ServiceError);
+        const shape = input.shape.map(Number) as [number, number];
+        if (raw.length !== shape[0] * shape[1] * 4)
+          return cb(fail(grpc.status.INVALID_ARGUMENT, `input holds ${raw.length} bytes, shape needs ${shape[0] * shape[1] * 4}`) as grpc.ServiceError);
+        const copy = new Uint8Array(raw.length);
+        copy.set(raw);
+        const { data, dims } = await options.logits(new Float32Array(copy.buffer), shape);
+        let bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        if (behaviour.truncateOutputBytes) bytes = bytes.subarray(0, bytes.length - behaviour.truncateOutputBytes);
+        cb(null, {
+          model_name: manifest.name,
+          model_version: version,
+          id: req.id,
+          outputs: [{ name: manifest.output.name, datatype: 'FP32', shape: dims }],
+          raw_output_contents: [bytes],
+        });
+      } catch (error) {
+        cb(fail(grpc.status.INTERNAL, String(error)) as grpc.ServiceError);
+      }
+    },
+  });
+  const credentials = grpc.ServerCredentials.createSsl(
+    options.tls.clientCa ? Buffer.from(options.tls.clientCa) : null,
+    [{ cert_chain: Buffer.from(options.tls.cert), private_key: Buffer.from(options.tls.key) }],
+    Boolean(options.tls.clientCa),
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${options.host ?? '127.0.0.1'}:${options.port ?? 0}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return {
+    port,
+    behaviour,
+    requests,
+    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
+}
