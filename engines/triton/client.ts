@@ -60,6 +60,32 @@ export function inferenceService(): grpc.ServiceClientConstructor {
 }
 let serviceConstructor: grpc.ServiceClientConstructor | undefined;
 
+/** Protobuf key + length prefix of a length-delimited field. */
+function fieldHeader(field: number, length: number): Buffer {
+  const bytes = [(field << 3) | 2];
+  let n = length;
+  while (n > 0x7f) {
+    bytes.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  bytes.push(n);
+  return Buffer.from(bytes);
+}
+
+/**
+ * Serialises a message whose big `bytes` field is appended by hand: protobuf decoders merge
+ * concatenated encodings, and this skips protobufjs's slow copy of megabytes of tensor data
+ * (38 ms for a 7 MB activity, measured; the concatenation takes about 1 ms).
+ */
+export function withRawField<T extends object>(serializeRest: (value: T) => Buffer, field: number, key: keyof T): (value: T) => Buffer {
+  return (value) => {
+    const raw = (value[key] as Buffer[] | undefined) ?? [];
+    const parts = [serializeRest({ ...value, [key]: [] })];
+    for (const chunk of raw) parts.push(fieldHeader(field, chunk.length), chunk);
+    return Buffer.concat(parts);
+  };
+}
+
 /** Channel options: keepalive only during calls (Triton's default server policy rejects idle pings), idle before an ALB's 60 s timeout. */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_time_ms': 30_000,
@@ -68,6 +94,8 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.client_idle_timeout_ms': 50_000,
   'grpc.max_receive_message_length': 256 * 1024 * 1024,
   'grpc.max_send_message_length': 256 * 1024 * 1024,
+  // A 60 s activity is ~4–8 MB of FP32: a 64 KiB HTTP/2 window would cost dozens of round trips.
+  'grpc-node.flow_control_window': 16 * 1024 * 1024,
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 5_000,
 };
@@ -125,6 +153,11 @@ export class TritonClient {
     return this.call('ModelInfer', request);
   }
 
+  private readonly inferSerialize = (() => {
+    const method = inferenceService().service.ModelInfer as grpc.MethodDefinition<ModelInferRequest, ModelInferResponse>;
+    return { path: method.path, serialize: withRawField(method.requestSerialize, 7, 'raw_input_contents'), deserialize: method.responseDeserialize };
+  })();
+
   close(): void {
     this.client.close();
   }
@@ -151,6 +184,14 @@ export class TritonClient {
 
   private once<T>(method: string, request: unknown): Promise<T> {
     const deadline = new Date(Date.now() + this.deadlineMs);
+    if (method === 'ModelInfer') {
+      const { path, serialize, deserialize } = this.inferSerialize;
+      return new Promise<T>((resolve, reject) => {
+        this.client.makeUnaryRequest(path, serialize, deserialize, request as ModelInferRequest, new grpc.Metadata(), { deadline }, (error, response) =>
+          error ? reject(error) : resolve(response as T),
+        );
+      });
+    }
     const fn = (this.client as unknown as Record<string, (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: T) => void) => void>)[
       method
     ];

@@ -168,3 +168,56 @@ describe('readscore model check', () => {
     expect(err).toMatch(/outputs 38 classes but manifest\.json lists 37 vocabulary tokens \[vocab-mismatch\]/);
   });
 });
+
+describe('readscore score --engine triton', () => {
+  it('scores through a TLS Triton stand-in, and refuses http:// with exit 2', async () => {
+    const { createTestCa } = await import('../../tools/triton/pki');
+    const { onnxLogits, startStandIn } = await import('../../tools/triton/standIn');
+    const { readModelFolder } = await import('../../core/model');
+    const folder = readModelFolder(model);
+    const ca = createTestCa();
+    const onnx = await onnxLogits(folder);
+    const server = await startStandIn({ model: folder, logits: onnx.fn, tls: ca.server(['127.0.0.1']) });
+    const root = mkdtempSync(join(tmpdir(), 'readscore-triton-cli-'));
+    writeFileSync(join(root, 'ca.pem'), ca.caPem);
+    const activity = writeActivity(root, 'act', [
+      [
+        ['a_letter', 'b_letter'],
+        ['a', 'bi'],
+      ],
+    ]);
+    try {
+      const url = `https://127.0.0.1:${server.port}`;
+      const viaTriton = await run('score', activity, '--engine', 'triton', '--triton-url', url, '--ca', join(root, 'ca.pem'), '--model', model, '--json');
+      expect(viaTriton.code).toBe(0);
+      const result = JSON.parse(viaTriton.out);
+      expect(result.engine).toBe('triton');
+      expect(result.totals).toMatchObject({ items: 2, correct: 2 });
+      const viaCpu = JSON.parse((await run('score', activity, '--model', model, '--json')).out);
+      expect(result.phrases).toEqual(viaCpu.phrases);
+
+      const refused = await run('score', activity, '--engine', 'triton', '--triton-url', `http://127.0.0.1:${server.port}`, '--ca', join(root, 'ca.pem'), '--model', model);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/http:\/\/127\.0\.0\.1:\d+: HTTPS is required/);
+      const noCa = await run('score', activity, '--engine', 'triton', '--triton-url', url, '--model', model);
+      expect(noCa.code).toBe(2);
+      expect(noCa.err).toMatch(/--ca: a CA bundle is required/);
+    } finally {
+      await server.close();
+      await onnx.release();
+    }
+  });
+});
+
+describe('readscore triton-repo', () => {
+  it('writes a Triton model repository from a model folder', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'readscore-repo-'));
+    const { code, out: printed } = await run('triton-repo', model, out, '--max-batch-size', '16', '--preferred-batch', '4,8');
+    expect(code).toBe(0);
+    expect(printed).toMatch(/frame-picker\/config\.pbtxt/);
+    const config = readFileSync(join(out, 'frame-picker', 'config.pbtxt'), 'utf8');
+    expect(config).toMatch(/max_batch_size: 16/);
+    expect(config).toMatch(/preferred_batch_size: \[ 4, 8 \]/);
+    expect(existsSync(join(out, 'frame-picker', '1', 'model.onnx'))).toBe(true);
+  });
+});

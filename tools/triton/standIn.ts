@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as ort from 'onnxruntime-node';
 import type { ModelFolder } from '../../core/model';
-import { inferenceService, type ModelInferRequest, type ModelInferResponse, type ModelMetadata } from '../../engines/triton/client';
+import { inferenceService, type ModelInferRequest, type ModelInferResponse, type ModelMetadata, withRawField } from '../../engines/triton/client';
 
 /** Computes `[batch, frames, vocab]` logits for a `[batch, samples]` input. */
 export type LogitsFn = (input: Float32Array, shape: [number, number]) => Promise<{ data: Float32Array; dims: number[] }>;
@@ -70,8 +70,16 @@ export async function startStandIn(options: {
   const known = (name: string, v: string) => name === manifest.name && (v === '' || v === version);
   const fail = (code: grpc.status, details: string) => Object.assign(new Error(details), { code, details });
   type Callback<T> = (error: grpc.ServiceError | null, value?: T) => void;
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 * 1024 * 1024, 'grpc.max_send_message_length': 256 * 1024 * 1024 });
-  server.addService(inferenceService().service, {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 256 * 1024 * 1024,
+    'grpc.max_send_message_length': 256 * 1024 * 1024,
+    'grpc-node.flow_control_window': 16 * 1024 * 1024,
+  });
+  const service = inferenceService().service;
+  const infer = service.ModelInfer as grpc.MethodDefinition<ModelInferRequest, ModelInferResponse>;
+  // Same fast path for the big raw output as the client uses for its input.
+  const fastService = { ...service, ModelInfer: { ...infer, responseSerialize: withRawField(infer.responseSerialize, 6, 'raw_output_contents') } };
+  server.addService(fastService, {
     ServerLive: (_: unknown, cb: Callback<object>) => cb(null, { live: true }),
     ServerReady: (_: unknown, cb: Callback<object>) => cb(null, { ready: behaviour.serverReady }),
     ModelReady: (call: grpc.ServerUnaryCall<{ name: string; version: string }, object>, cb: Callback<object>) =>
