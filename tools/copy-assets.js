@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-/** Copies the non-TypeScript files the compiled code reads at run time into dist/. */
-'use strict';
 const { copyFileSync, mkdirSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 

@@ -18,8 +18,7 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 if (existsSync(tsc)) {
   run('TypeScript build', process.execPath, [tsc, '-p', 'tsconfig.build.json']);
   run('asset copy', process.execPath, [join(root, 'tools', 'copy-assets.js')]);
-}
-else if (!existsSync(join(root, 'dist'))) {
+} else if (!existsSync(join(root, 'dist'))) {
   console.error('readscore: TypeScript is not installed and dist/ is missing; run `npm ci` (with dev dependencies)');
   process.exit(1);
 }

@@ -7,6 +7,7 @@ import glob
 import math
 import os
 import pickle
+import signal
 import sys
 import time
 
@@ -90,7 +91,9 @@ def main():
     last_reload = time.time()
     warm = 150
     losses = []
-    while True:
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))  # save + export, then exit
+    while not stop:
         elapsed = time.time() - t0
         frac = elapsed / (BUDGET_MIN * 60)
         if frac >= 1.0:

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `Triton stand-in serving ${model.manifest.name}@${model.manifest.version} (version ${model.manifest.servingVersion ?? 1}) at https://127.0.0.1:${server.port}\n` +
       `CA certificate: ${rel}\n` +
-      `Try: npx readscore score --engine triton --triton-url https://127.0.0.1:${server.port} --ca ${rel} examples\n` +
+      `Try: npm run -s readscore -- score --engine triton --triton-url https://127.0.0.1:${server.port} --ca ${rel} examples\n` +
       'Ctrl-C to stop.\n',
   );
   const stop = async () => {

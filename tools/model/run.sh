@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Regenerates data, trains, exports, evaluates letters-ctc and rewrites examples/. Seeds are fixed.
+# Not run in CI. Needs Debian packages (see README.md) and /usr/bin/python3; ~2 h on one CPU core.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=/usr/bin/python3
+export OMP_NUM_THREADS=1
+mkdir -p work
+for tool in espeak-ng flite festival node; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (see tools/model/README.md)" >&2; exit 1; }
+done
+$PY -c 'import torch, onnx, scipy, numpy' || { echo "missing python3-torch/onnx/scipy (apt)" >&2; exit 1; }
+
+TRAIN_CHUNKS="${TRAIN_CHUNKS:-24}" $PY gen_data.py 2>&1 | tee work/gen.log
+RESUME="${RESUME:-0}" TRAIN_MINUTES="${TRAIN_MINUTES:-88}" BLOCKS="${BLOCKS:-10}" BATCH_SECONDS="${BATCH_SECONDS:-80}" \
+  $PY train.py 2>&1 | tee work/train.log
+$PY export.py work/ckpt/last.pt
+$PY evaluate.py 2>&1 | tee work/eval.log
+$PY make_examples.py
+echo "done: models/letters-ctc-${MODEL_VERSION:-1.0.0}/ and examples/"
