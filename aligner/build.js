@@ -5,7 +5,6 @@
  * TypeScript aligner is used instead. Set ALIGNER_REQUIRE_NATIVE=1 (CI, the Lambda image) to make
  * a missing cargo or a failed build exit 1.
  */
-'use strict';
 const { spawnSync } = require('node:child_process');
 const { copyFileSync, existsSync, mkdirSync, renameSync } = require('node:fs');
 const { join } = require('node:path');

@@ -16,6 +16,8 @@ export const AlignerErrorCode = {
   InvalidPadding: 'invalid-padding',
   /** The input is too large to align within the memory limit. */
   TooLarge: 'too-large',
+  /** createAligner options are invalid. */
+  InvalidOption: 'invalid-option',
   /** backend 'native' was requested but the native module is not built or failed to load. */
   NativeUnavailable: 'native-unavailable',
 } as const;

@@ -7,7 +7,7 @@
  * const { ops, refIndex, hypIndex } = aligner.align({ ref, hyp, freeLead: 2 });
  */
 import { AlignerErrorCode, AlignerInputError } from './errors';
-import { NativePhraseAligner, loadNativeBinding, nativeStatus } from './native';
+import { loadNativeBinding, NativePhraseAligner, nativeStatus } from './native';
 import { TsPhraseAligner } from './ts/phraseAligner';
 import type { CostTable, CreateAlignerOptions, PhraseAligner } from './types';
 import { validateTable } from './validate';
@@ -34,7 +34,7 @@ export {
 export function createAligner(table: CostTable, options?: CreateAlignerOptions): PhraseAligner {
   const mode = options?.backend ?? 'auto';
   if (mode !== 'auto' && mode !== 'ts' && mode !== 'native') {
-    throw new AlignerInputError(AlignerErrorCode.NativeUnavailable, `options.backend is ${String(mode)}; expected 'auto', 'ts' or 'native'`);
+    throw new AlignerInputError(AlignerErrorCode.InvalidOption, `options.backend is ${String(mode)}; expected 'auto', 'ts' or 'native'`);
   }
   const valid = validateTable(table);
   if (mode === 'ts' || (mode === 'auto' && process.env.ALIGNER_FORCE_TS === '1')) return new TsPhraseAligner(valid);
@@ -42,10 +42,7 @@ export function createAligner(table: CostTable, options?: CreateAlignerOptions):
   if (binding !== undefined) return new NativePhraseAligner(binding, valid);
   if (mode === 'native') {
     const status = nativeStatus();
-    throw new AlignerInputError(
-      AlignerErrorCode.NativeUnavailable,
-      `native aligner requested but unavailable: ${status.available ? 'unknown' : status.reason}`,
-    );
+    throw new AlignerInputError(AlignerErrorCode.NativeUnavailable, `native aligner requested but unavailable: ${status.available ? 'unknown' : status.reason}`);
   }
   return new TsPhraseAligner(valid);
 }

@@ -1,4 +1,4 @@
-/** Limits shared by both backends (the Rust crate mirrors them in src/limits.rs). */
+/** Limits shared by both backends (the Rust crate mirrors them at the top of src/align.rs). */
 
 /** Largest accepted cost: keeps every path sum finite and exact enough for the band slack. */
 export const MAX_COST = 1e15;

@@ -1,27 +1,19 @@
 /**
  * Loader and wrapper of the Rust Node-API module (aligner/native/readscore_aligner.node, built by
- * aligner/build.js). The module receives typed arrays and answers one ArrayBuffer per call, which
- * this wrapper views as the Alignment arrays without copying.
+ * aligner/build.js). The module receives typed arrays; align() writes into a reused buffer that
+ * this wrapper copies the path out of, alignBatch() answers one ArrayBuffer that it views.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlignerErrorCode, AlignerInputError } from './errors';
 import type { AlignInput, Alignment, PhraseAligner } from './types';
-import { type ValidTable, checkPadding } from './validate';
+import { checkPadding, type ValidTable } from './validate';
 
 /** The functions exported by the native module (see src/binding.rs). */
 export interface NativeBinding {
   createTable(sub: Float64Array, kind: Uint8Array, items: number, elements: number, insert: number, del: number): object;
-  align(table: object, ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number): ArrayBuffer;
-  alignBatch(
-    table: object,
-    refs: Uint32Array,
-    refEnds: Uint32Array,
-    hyps: Uint32Array,
-    hypEnds: Uint32Array,
-    pads: Uint32Array,
-    threads: number,
-  ): ArrayBuffer;
+  align(table: object, ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number, out: Float64Array): number;
+  alignBatch(table: object, refs: Uint32Array, refEnds: Uint32Array, hyps: Uint32Array, hypEnds: Uint32Array, pads: Uint32Array, threads: number): ArrayBuffer;
   threads(): number;
 }
 
@@ -84,6 +76,10 @@ export class NativePhraseAligner implements PhraseAligner {
   private readonly binding: NativeBinding;
   private readonly handle: object;
   private readonly threadCount: number;
+  /** Reused output buffer of align(); results are copied out of it. */
+  private out = new Float64Array(64);
+  private outBytes = new Uint8Array(this.out.buffer);
+  private outInts = new Int32Array(this.out.buffer);
 
   constructor(binding: NativeBinding, table: ValidTable) {
     this.binding = binding;
@@ -99,14 +95,29 @@ export class NativePhraseAligner implements PhraseAligner {
     if (input === null || typeof input !== 'object') {
       throw new AlignerInputError(AlignerErrorCode.InvalidSequence, 'input must be an object { ref, hyp }');
     }
-    let buf: ArrayBuffer;
+    const { ref, hyp } = input;
+    // Steps <= ref.length + hyp.length; the module checks the types and the buffer size.
+    const need = 8 + 9 * ((ref?.length ?? 0) + (hyp?.length ?? 0));
+    if (this.out.byteLength < need) this.growOut(need);
+    let steps: number;
     try {
-      buf = this.binding.align(this.handle, input.ref, input.hyp, padOf('freeLead', input.freeLead), padOf('freeTrail', input.freeTrail));
+      steps = this.binding.align(this.handle, ref, hyp, padOf('freeLead', input.freeLead), padOf('freeTrail', input.freeTrail), this.out);
     } catch (err) {
       rethrow(err);
     }
-    const steps = (buf.byteLength - 8) / 9;
-    return viewAlignment(buf, 0, new Float64Array(buf, 0, 1)[0] as number, 8, steps, steps);
+    // Layout: cost f64 | refIndex i32[steps] | hypIndex i32[steps] | ops u8[steps].
+    return {
+      ops: this.outBytes.slice(8 + 8 * steps, 8 + 9 * steps),
+      refIndex: this.outInts.slice(2, 2 + steps),
+      hypIndex: this.outInts.slice(2 + steps, 2 + 2 * steps),
+      cost: this.out[0] as number,
+    };
+  }
+
+  private growOut(bytes: number): void {
+    this.out = new Float64Array(Math.ceil((bytes * 2) / 8));
+    this.outBytes = new Uint8Array(this.out.buffer);
+    this.outInts = new Int32Array(this.out.buffer);
   }
 
   alignBatch(inputs: readonly AlignInput[]): Alignment[] {
@@ -128,6 +139,9 @@ export class NativePhraseAligner implements PhraseAligner {
       hypEnds[k] = hypTotal;
       pads[2 * k] = padOf(`inputs[${k}].freeLead`, input.freeLead);
       pads[2 * k + 1] = padOf(`inputs[${k}].freeTrail`, input.freeTrail);
+    }
+    if (refTotal > 0xffffffff || hypTotal > 0xffffffff) {
+      throw new AlignerInputError(AlignerErrorCode.TooLarge, 'batch holds more than 2^32 symbols; split it');
     }
     const refs = new Uint32Array(refTotal);
     const hyps = new Uint32Array(hypTotal);

@@ -29,10 +29,7 @@ function checkCost(name: string, value: unknown): number {
     throw new AlignerInputError(AlignerErrorCode.InvalidCost, `${name} is ${String(value)}; costs must be finite numbers >= 0`);
   }
   if (!Number.isFinite(value) || value < 0 || value > MAX_COST) {
-    throw new AlignerInputError(
-      AlignerErrorCode.InvalidCost,
-      `${name} is ${value}; costs must be finite, >= 0 and <= ${MAX_COST}`,
-    );
+    throw new AlignerInputError(AlignerErrorCode.InvalidCost, `${name} is ${value}; costs must be finite, >= 0 and <= ${MAX_COST}`);
   }
   return value + 0; // -0 -> +0
 }
@@ -59,16 +56,10 @@ export function validateTable(table: CostTable): ValidTable {
     throw new AlignerInputError(AlignerErrorCode.InvalidTableSize, 'table.kind must be a Uint8Array');
   }
   if (table.sub.length !== cells) {
-    throw new AlignerInputError(
-      AlignerErrorCode.InvalidTableSize,
-      `table.sub has ${table.sub.length} costs; expected items*elements = ${items}*${elements} = ${cells}`,
-    );
+    throw new AlignerInputError(AlignerErrorCode.InvalidTableSize, `table.sub has ${table.sub.length} costs; expected items*elements = ${items}*${elements} = ${cells}`);
   }
   if (table.kind.length !== cells) {
-    throw new AlignerInputError(
-      AlignerErrorCode.InvalidTableSize,
-      `table.kind has ${table.kind.length} entries; expected items*elements = ${items}*${elements} = ${cells}`,
-    );
+    throw new AlignerInputError(AlignerErrorCode.InvalidTableSize, `table.kind has ${table.kind.length} entries; expected items*elements = ${items}*${elements} = ${cells}`);
   }
   const sub = new Float64Array(cells);
   const kind = new Uint8Array(cells);
@@ -104,18 +95,12 @@ function checkSequence(name: string, seq: unknown, limit: number, what: string):
     throw new AlignerInputError(AlignerErrorCode.InvalidSequence, `input.${name} must be a Uint32Array of ${what} ids`);
   }
   if (seq.length > MAX_SEQUENCE_LENGTH) {
-    throw new AlignerInputError(
-      AlignerErrorCode.TooLarge,
-      `input.${name} has ${seq.length} symbols; at most ${MAX_SEQUENCE_LENGTH} are accepted`,
-    );
+    throw new AlignerInputError(AlignerErrorCode.TooLarge, `input.${name} has ${seq.length} symbols; at most ${MAX_SEQUENCE_LENGTH} are accepted`);
   }
   for (let k = 0; k < seq.length; k++) {
     const id = seq[k] as number;
     if (id >= limit) {
-      throw new AlignerInputError(
-        AlignerErrorCode.IdOutOfRange,
-        `input.${name}[${k}] is ${what} id ${id}; the table has ${limit} ${what}s (ids 0..${limit - 1})`,
-      );
+      throw new AlignerInputError(AlignerErrorCode.IdOutOfRange, `input.${name}[${k}] is ${what} id ${id}; the table has ${limit} ${what}s (ids 0..${limit - 1})`);
     }
   }
   return seq;
@@ -140,10 +125,7 @@ export function validateInput(input: AlignInput, table: ValidTable): ValidInput 
   const freeLead = checkPadding('freeLead', input.freeLead);
   const freeTrail = checkPadding('freeTrail', input.freeTrail);
   if (freeLead + freeTrail > hyp.length) {
-    throw new AlignerInputError(
-      AlignerErrorCode.InvalidPadding,
-      `input.freeLead + input.freeTrail = ${freeLead} + ${freeTrail} exceeds hyp.length ${hyp.length}`,
-    );
+    throw new AlignerInputError(AlignerErrorCode.InvalidPadding, `input.freeLead + input.freeTrail = ${freeLead} + ${freeTrail} exceeds hyp.length ${hyp.length}`);
   }
   return { ref, hyp, freeLead, freeTrail };
 }

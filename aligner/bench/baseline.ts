@@ -10,8 +10,7 @@ export function baselineAlign(table: CostTable, ref: Uint32Array, hyp: Uint32Arr
   const n = ref.length;
   const m = hyp.length;
   const { kind, elements } = table;
-  const equal = (i: number, j: number): boolean =>
-    kind[(ref[i] as number) * elements + (hyp[j] as number)] !== PairKind.Other;
+  const equal = (i: number, j: number): boolean => kind[(ref[i] as number) * elements + (hyp[j] as number)] !== PairKind.Other;
   const max = n + m;
   const offset = max + 1;
   const v = new Int32Array(2 * max + 3);
@@ -20,10 +19,7 @@ export function baselineAlign(table: CostTable, ref: Uint32Array, hyp: Uint32Arr
   for (let d = 0; d <= max && found < 0; d++) {
     trace.push(v.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
-      let x =
-        k === -d || (k !== d && (v[offset + k - 1] as number) < (v[offset + k + 1] as number))
-          ? (v[offset + k + 1] as number)
-          : (v[offset + k - 1] as number) + 1;
+      let x = k === -d || (k !== d && (v[offset + k - 1] as number) < (v[offset + k + 1] as number)) ? (v[offset + k + 1] as number) : (v[offset + k - 1] as number) + 1;
       let y = x - k;
       while (x < n && y < m && equal(x, y)) {
         x++;

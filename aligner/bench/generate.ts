@@ -25,7 +25,12 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 /** Items: 26 letter names + 26 letter sounds; elements: their 52 realisations + 8 noise tokens. */
 const itemNames = [...LETTERS].flatMap((l) => [`${l}_name`]).concat([...LETTERS].map((l) => `${l}_sound`));
-const elementNames = [...LETTERS].map((l) => `${l}N`).concat([...LETTERS].map((l) => `${l}S`), ['uh', 'um', 'er', 'hm', 'sil', 'x1', 'x2', 'x3']);
+const elementNames = [...LETTERS]
+  .map((l) => `${l}N`)
+  .concat(
+    [...LETTERS].map((l) => `${l}S`),
+    ['uh', 'um', 'er', 'hm', 'sil', 'x1', 'x2', 'x3'],
+  );
 const items = itemNames.length;
 const elements = elementNames.length;
 const sub: number[] = new Array(items * elements).fill(1);

@@ -22,6 +22,11 @@ pub const OP_INSERT: u8 = 4;
 const DIAG: u8 = 0;
 const DEL: u8 = 1;
 const INS: u8 = 2;
+/// Up to this many cells (a typical 8-item phrase has ~100) the plain full DP is cheaper than
+/// finding a bound and pruning; it is the specification itself, so results are unchanged.
+const FULL_DP_CELLS: usize = 512;
+/// Below this length the bound is guessed (and doubled on failure) instead of computed.
+const GUESS_BELOW: usize = 256;
 /// Relative float slack of the pruning threshold: 8 units of roundoff per summed term.
 const SLACK_PER_TERM: f64 = 1.0 / (1u64 << 50) as f64;
 
@@ -63,7 +68,11 @@ fn js_number(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else {
         format!("{v}")
     }
@@ -71,12 +80,9 @@ fn js_number(v: f64) -> String {
 
 fn check_cost(name: &str, v: f64) -> Result<f64, AlignError> {
     if v.is_nan() {
-        return Err(AlignError::new(
-            "invalid-cost",
-            format!("{name} is NaN; costs must be finite numbers >= 0"),
-        ));
+        return Err(AlignError::new("invalid-cost", format!("{name} is NaN; costs must be finite numbers >= 0")));
     }
-    if !(v >= 0.0 && v <= MAX_COST) {
+    if !(0.0..=MAX_COST).contains(&v) {
         return Err(AlignError::new(
             "invalid-cost",
             format!("{name} is {}; costs must be finite, >= 0 and <= {}", js_number(v), MAX_COST as u64),
@@ -107,17 +113,17 @@ impl Table {
         if kind.len() != cells {
             return Err(AlignError::new(
                 "invalid-table-size",
-                format!("table.kind has {} entries; expected items*elements = {items}*{elements} = {cells}", kind.len()),
+                format!(
+                    "table.kind has {} entries; expected items*elements = {items}*{elements} = {cells}",
+                    kind.len()
+                ),
             ));
         }
         let mut sub_copy = Vec::new();
         sub_copy.try_reserve_exact(cells).map_err(|_| too_large("table.sub"))?;
         for (k, &c) in sub.iter().enumerate() {
             let item = k / elements.max(1);
-            sub_copy.push(check_cost(
-                &format!("table.sub[{k}] (item {item}, element {})", k - item * elements),
-                c,
-            )?);
+            sub_copy.push(check_cost(&format!("table.sub[{k}] (item {item}, element {})", k - item * elements), c)?);
         }
         for (k, &pk) in kind.iter().enumerate() {
             if pk > 2 {
@@ -151,10 +157,7 @@ impl Table {
         if free_lead.saturating_add(free_trail) > h.len() as u64 {
             return Err(AlignError::new(
                 "invalid-padding",
-                format!(
-                    "input.freeLead + input.freeTrail = {free_lead} + {free_trail} exceeds hyp.length {}",
-                    h.len()
-                ),
+                format!("input.freeLead + input.freeTrail = {free_lead} + {free_trail} exceeds hyp.length {}", h.len()),
             ));
         }
         Ok(())
@@ -193,6 +196,11 @@ pub struct Workspace {
     dirs: Vec<u8>,
     row_lo: Vec<usize>,
     row_start: Vec<usize>,
+    /// Per column: insertion cost of hyp[k], and padding columns at or after j (for the bound).
+    col_ins: Vec<f64>,
+    col_free: Vec<f64>,
+    /// Direction bytes stored by the last banded alignment (benchmark statistic).
+    pub last_cells: usize,
     /// The last path, reversed (end to start).
     step_op: Vec<u8>,
     step_ref: Vec<i32>,
@@ -207,9 +215,37 @@ fn grow<T: Copy + Default>(v: &mut Vec<T>, len: usize) -> Result<(), AlignError>
     Ok(())
 }
 
-fn static_half_width(n: usize, m: usize) -> usize {
-    let w = ((n.max(m) as f64).sqrt() / 2.0).ceil() as usize;
-    w.clamp(2, 32)
+/// Lower bound on the cost from a cell to (n,m), given d = (m-j)-(n-i) and the padding columns
+/// still ahead: a surplus of items must be deleted, a surplus of elements inserted (padding free).
+#[inline(always)]
+fn rest(d: f64, free: f64, ins: f64, del: f64) -> f64 {
+    let a = (d - free) * ins;
+    let b = -d * del;
+    let r = if a > b { a } else { b };
+    if r > 0.0 {
+        r
+    } else {
+        0.0
+    }
+}
+
+/// min of two non-NaN values (all DP values are finite).
+#[inline(always)]
+fn fmin(a: f64, b: f64) -> f64 {
+    if b < a {
+        b
+    } else {
+        a
+    }
+}
+
+/// Half-width of the adaptive band that only serves to find an upper bound.
+fn band_half_width(n: usize, m: usize) -> usize {
+    if n.max(m) < 256 {
+        2
+    } else {
+        8
+    }
 }
 
 impl Workspace {
@@ -233,8 +269,28 @@ impl Workspace {
         }
     }
 
+    /// Writes the last path in path order as bytes: refIndex i32[len] | hypIndex i32[len] | ops u8[len]
+    /// (native endian), `bytes` being exactly 9*len long.
+    pub fn write_path_bytes(&self, bytes: &mut [u8], len: usize) {
+        let (refs, rest) = bytes.split_at_mut(4 * len);
+        let (hyps, ops) = rest.split_at_mut(4 * len);
+        for s in 0..len.min(self.step_op.len()) {
+            let r = len - 1 - s;
+            refs[4 * s..4 * s + 4].copy_from_slice(&self.step_ref[r].to_ne_bytes());
+            hyps[4 * s..4 * s + 4].copy_from_slice(&self.step_hyp[r].to_ne_bytes());
+            ops[s] = self.step_op[r];
+        }
+    }
+
     /// Validates and aligns, returning an owned Alignment (convenient for tests and Rust callers).
-    pub fn align(&mut self, t: &Table, r: &[u32], h: &[u32], free_lead: u64, free_trail: u64) -> Result<Alignment, AlignError> {
+    pub fn align(
+        &mut self,
+        t: &Table,
+        r: &[u32],
+        h: &[u32],
+        free_lead: u64,
+        free_trail: u64,
+    ) -> Result<Alignment, AlignError> {
         t.check_input(r, h, free_lead, free_trail)?;
         let cost = self.align_checked(t, r, h, free_lead as usize, free_trail as usize)?;
         let len = self.steps();
@@ -244,7 +300,14 @@ impl Workspace {
     }
 
     /// Aligns an input already accepted by `Table::check_input`; the path is left in the buffers.
-    pub fn align_checked(&mut self, t: &Table, r: &[u32], h: &[u32], free_lead: usize, free_trail: usize) -> Result<f64, AlignError> {
+    pub fn align_checked(
+        &mut self,
+        t: &Table,
+        r: &[u32],
+        h: &[u32],
+        free_lead: usize,
+        free_trail: usize,
+    ) -> Result<f64, AlignError> {
         let n = r.len();
         let m = h.len();
         self.step_op.clear();
@@ -286,9 +349,15 @@ impl Workspace {
         grow(&mut self.row_b, m + 1)?;
         grow(&mut self.row_lo, n + 1)?;
         grow(&mut self.row_start, n + 1)?;
-        let upper = self.static_band_cost(t, r, h, free_lead, free_trail);
-        let cost = self.pruned(t, r, h, free_lead, free_trail, upper)?;
-        self.traceback(t, r, h);
+        let cost = if (n + 1) * (m + 1) <= FULL_DP_CELLS {
+            self.full(t, r, h, free_lead, free_trail)?
+        } else if n.max(m) < GUESS_BELOW {
+            self.guessed(t, r, h, free_lead, free_trail)?
+        } else {
+            let upper = self.band_upper_bound(t, r, h, free_lead, free_trail);
+            self.pruned(t, r, h, free_lead, free_trail, upper)?
+        };
+        self.traceback(t, r, h)?;
         Ok(cost)
     }
 
@@ -305,79 +374,171 @@ impl Workspace {
         self.step_hyp.reverse();
     }
 
-    /// Cost of the best path inside a static band around the (0,0)-(n,m) line: an upper bound.
-    fn static_band_cost(&mut self, t: &Table, r: &[u32], h: &[u32], free_lead: usize, free_trail: usize) -> f64 {
+    /// Cost of the best path inside an adaptive band (each row centred on the previous row's
+    /// cheapest cell): a real path's cost, hence an upper bound on the optimum.
+    fn band_upper_bound(&mut self, t: &Table, r: &[u32], h: &[u32], free_lead: usize, free_trail: usize) -> f64 {
         let n = r.len();
         let m = h.len();
         let e = t.elements;
         let (ins, del) = (t.insert, t.delete);
         let trail_start = m - free_trail;
         let ins_cost = |k: usize| if k < free_lead || k >= trail_start { 0.0 } else { ins };
-        let w = static_half_width(n, m);
+        let w = band_half_width(n, m);
         let mut prev = &mut self.row_a;
         let mut cur = &mut self.row_b;
-        let mut phi = m.min(m / n + w);
+        let mut phi = if n == 1 { m } else { m.min(w) };
         prev[0] = 0.0;
+        let mut centre = 0usize;
         for j in 1..=phi {
             prev[j] = prev[j - 1] + ins_cost(j - 1);
+            if prev[j] < prev[centre] {
+                centre = j;
+            }
         }
         let mut plo = 0usize;
         for i in 1..=n {
             let sub_row = &t.sub[r[i - 1] as usize * e..r[i - 1] as usize * e + e];
-            let clo = ((i as u64 * m as u64 / n as u64) as usize).saturating_sub(w);
-            let chi = m.min(((i as u64 + 1) * m as u64 / n as u64) as usize + w);
-            for j in clo..=chi {
-                let mut best = f64::INFINITY;
-                if j > plo && j - 1 <= phi {
-                    best = prev[j - 1] + sub_row[h[j - 1] as usize];
+            // plo <= clo <= phi keeps the band connected; the last row reaches column m.
+            let clo = centre.saturating_sub(w).clamp(plo, phi);
+            let chi = if i == n { m } else { m.min((centre + w + 1).max(clo)) };
+            // j = clo: deletion from (i-1, clo), and the diagonal when (i-1, clo-1) is in band.
+            let mut left = prev[clo] + del;
+            if clo > plo {
+                let dg = prev[clo - 1] + sub_row[h[clo - 1] as usize];
+                if !(left < dg) {
+                    left = dg;
                 }
-                if j <= phi {
-                    let d = prev[j] + del;
-                    if d < best {
-                        best = d;
+            }
+            cur[clo] = left;
+            let (mut best_j, mut best_v) = (clo, left);
+            let mid = phi.min(chi);
+            for j in clo + 1..=mid {
+                let mut v = prev[j - 1] + sub_row[h[j - 1] as usize];
+                let dl = prev[j] + del;
+                if dl < v {
+                    v = dl;
+                }
+                let x = left + ins_cost(j - 1);
+                if x < v {
+                    v = x;
+                }
+                cur[j] = v;
+                left = v;
+                if v < best_v {
+                    best_v = v;
+                    best_j = j;
+                }
+            }
+            for j in mid + 1..=chi {
+                // Past the previous row's band: the diagonal from (i-1, phi), then insertions.
+                let mut v = left + ins_cost(j - 1);
+                if j == phi + 1 {
+                    let dg = prev[phi] + sub_row[h[phi] as usize];
+                    if !(v < dg) {
+                        v = dg;
                     }
                 }
-                if j > clo {
-                    let x = cur[j - 1] + ins_cost(j - 1);
-                    if x < best {
-                        best = x;
-                    }
+                cur[j] = v;
+                left = v;
+                if v < best_v {
+                    best_v = v;
+                    best_j = j;
                 }
-                cur[j] = best;
             }
             std::mem::swap(&mut prev, &mut cur);
             plo = clo;
             phi = chi;
+            centre = best_j;
         }
         prev[m]
     }
 
-    fn pruned(&mut self, t: &Table, r: &[u32], h: &[u32], free_lead: usize, free_trail: usize, upper: f64) -> Result<f64, AlignError> {
+    /// Short inputs: guess a bound instead of computing one. A guess below the optimum only
+    /// makes the pruned pass fail, and it is retried with twice the bound, capped by the cost of
+    /// deleting every item then inserting every element (a real path, so always enough).
+    fn guessed(
+        &mut self,
+        t: &Table,
+        r: &[u32],
+        h: &[u32],
+        free_lead: usize,
+        free_trail: usize,
+    ) -> Result<f64, AlignError> {
+        let (n, m) = (r.len(), h.len());
+        let trivial = {
+            let mut c = 0.0;
+            for _ in 0..n {
+                c += t.delete;
+            }
+            for k in 0..m {
+                c += if k < free_lead || k >= m - free_trail { 0.0 } else { t.insert };
+            }
+            c
+        };
+        let unit = t.insert.max(t.delete);
+        let mut guess = rest(m as f64 - n as f64, (free_lead + free_trail) as f64, t.insert, t.delete)
+            + unit * ((n + m) as f64 / 16.0).ceil();
+        loop {
+            if guess >= trivial {
+                return self.pruned(t, r, h, free_lead, free_trail, trivial);
+            }
+            if let Some(cost) = self.pruned_try(t, r, h, free_lead, free_trail, guess)? {
+                return Ok(cost);
+            }
+            guess *= 2.0;
+        }
+    }
+
+    /// The pruned DP with an upper bound on the optimum (so it cannot fail).
+    fn pruned(
+        &mut self,
+        t: &Table,
+        r: &[u32],
+        h: &[u32],
+        free_lead: usize,
+        free_trail: usize,
+        upper: f64,
+    ) -> Result<f64, AlignError> {
+        self.pruned_try(t, r, h, free_lead, free_trail, upper)?.ok_or_else(|| {
+            AlignError::new("internal", format!("the band lost the optimal path (bound {upper}); this is a bug"))
+        })
+    }
+
+    /// The pruned DP with an arbitrary bound: Ok(None) when the optimum is above it.
+    fn pruned_try(
+        &mut self,
+        t: &Table,
+        r: &[u32],
+        h: &[u32],
+        free_lead: usize,
+        free_trail: usize,
+        upper: f64,
+    ) -> Result<Option<f64>, AlignError> {
         let n = r.len();
         let m = h.len();
         let e = t.elements;
         let (ins, del) = (t.insert, t.delete);
         let trail_start = m - free_trail;
-        let ins_cost = |k: usize| if k < free_lead || k >= trail_start { 0.0 } else { ins };
         let limit = upper + upper * ((n + m + 4) as f64 * SLACK_PER_TERM);
-        // Lower bound on the cost from (i,j) to (n,m): one side's surplus must be deleted or
-        // inserted, and padding columns still ahead may absorb insertions for free.
-        let rest = |i: usize, j: usize| -> f64 {
-            let d = (m - j) as i64 - (n - i) as i64;
-            if d <= 0 {
-                return (-d) as f64 * del;
-            }
-            let free = ((m - j).min(free_trail) + free_lead.saturating_sub(j)) as i64;
-            if d > free { (d - free) as f64 * ins } else { 0.0 }
-        };
-        let Workspace { row_a, row_b, dirs, row_lo, row_start, .. } = self;
+        let Workspace { row_a, row_b, dirs, row_lo, row_start, col_ins, col_free, last_cells, .. } = self;
+        grow(col_ins, m)?;
+        grow(col_free, m + 1)?;
+        for k in 0..m {
+            col_ins[k] = if k < free_lead || k >= trail_start { 0.0 } else { ins };
+        }
+        for j in 0..=m {
+            col_free[j] = ((m - j).min(free_trail) + free_lead.saturating_sub(j)) as f64;
+        }
+        let (col_ins, col_free) = (&col_ins[..m], &col_free[..=m]);
+        // d = (m - j) - (n - i) = nm + i - j.
+        let nm = m as f64 - n as f64;
         let mut prev: &mut Vec<f64> = row_a;
         let mut cur: &mut Vec<f64> = row_b;
         prev[0] = 0.0;
         let mut phi = 0usize;
         for j in 1..=m {
-            let v = prev[j - 1] + ins_cost(j - 1);
-            if v + rest(0, j) > limit {
+            let v = prev[j - 1] + col_ins[j - 1];
+            if v + rest(nm - j as f64, col_free[j], ins, del) > limit {
                 break;
             }
             prev[j] = v;
@@ -386,12 +547,15 @@ impl Workspace {
         let mut plo = 0usize;
         let mut pos = 0usize;
         for i in 1..=n {
-            let sub_row = &t.sub[r[i - 1] as usize * e..r[i - 1] as usize * e + e];
+            let row = r[i - 1] as usize * e;
+            let sub_row = &t.sub[row..row + e];
             let need = pos + (m - plo + 1);
             if need > MAX_BAND_CELLS {
                 return Err(AlignError::new(
                     "too-large",
-                    format!("alignment needs more than {MAX_BAND_CELLS} band cells; split the input into shorter phrases"),
+                    format!(
+                        "alignment needs more than {MAX_BAND_CELLS} band cells; split the input into shorter phrases"
+                    ),
                 ));
             }
             if dirs.len() < need {
@@ -400,71 +564,121 @@ impl Workspace {
             }
             row_lo[i] = plo;
             row_start[i] = pos;
-            let mut first = usize::MAX;
-            let mut last = 0usize;
-            let v = prev[plo] + del;
-            if v + rest(i, plo) <= limit {
-                cur[plo] = v;
-                first = plo;
-                last = plo;
-            } else {
-                cur[plo] = f64::INFINITY;
-            }
+            let d0 = nm + i as f64; // d at j = 0
+            let live = |v: f64, j: usize| v + rest(d0 - j as f64, col_free[j], ins, del) <= limit;
+            // j = plo: only the deletion from (i-1, plo) is inside the band. Cells that fail the
+            // bound keep their (real-path) value; the bound only decides how far the band reaches.
+            let mut left = prev[plo] + del;
+            cur[plo] = left;
             dirs[pos] = DEL;
             pos += 1;
+            let span = phi - plo;
             {
-                let row_dirs = &mut dirs[pos..pos + (phi - plo)];
-                for (k, j) in (plo + 1..=phi).enumerate() {
-                    let mut best = prev[j - 1] + sub_row[h[j - 1] as usize];
+                let prev_s = &prev[plo..=phi];
+                let h_s = &h[plo..phi];
+                let ins_s = &col_ins[plo..phi];
+                let cur_s = &mut cur[plo + 1..=phi];
+                let dir_s = &mut dirs[pos..pos + span];
+                // Blocks of 4 cells. Sequentially each cell waits for its left neighbour
+                // (L[q] = min(t[q], L[q-1] + c[q]): an add and a min per cell). Rounding is
+                // monotone, so fl(min(a,b) + c) = min(fl(a+c), fl(b+c)) exactly, and
+                // L[q] = min(e[q], p[q]) where e[q] = min(t[q], e[q-1] + c[q]) ignores `left`
+                // and p[q] = left + c[0] + ... + c[q] (the same additions, in the same order).
+                // Only the p chain depends on the previous block: 4 adds + 1 min per 4 cells.
+                let mut k = 0;
+                while k + 4 <= span {
+                    let mut t = [0.0f64; 4];
+                    let mut dt = [DIAG; 4];
+                    for q in 0..4 {
+                        let id = h_s[k + q] as usize;
+                        debug_assert!(id < e);
+                        // SAFETY: every hyp id was checked against `elements` by Table::check_input.
+                        let s = unsafe { *sub_row.get_unchecked(id) };
+                        let dg = prev_s[k + q] + s;
+                        let dl = prev_s[k + q + 1] + del;
+                        if dl < dg {
+                            t[q] = dl;
+                            dt[q] = DEL;
+                        } else {
+                            t[q] = dg;
+                        }
+                    }
+                    let c = [ins_s[k], ins_s[k + 1], ins_s[k + 2], ins_s[k + 3]];
+                    let e1 = fmin(t[1], t[0] + c[1]);
+                    let e2 = fmin(t[2], e1 + c[2]);
+                    let e3 = fmin(t[3], e2 + c[3]);
+                    let p0 = left + c[0];
+                    let p1 = p0 + c[1];
+                    let p2 = p1 + c[2];
+                    let p3 = p2 + c[3];
+                    let l0 = fmin(t[0], p0);
+                    let l1 = fmin(e1, p1);
+                    let l2 = fmin(e2, p2);
+                    let l3 = fmin(e3, p3);
+                    cur_s[k] = l0;
+                    cur_s[k + 1] = l1;
+                    cur_s[k + 2] = l2;
+                    cur_s[k + 3] = l3;
+                    // A cell's step is an insertion when left neighbour + c is strictly below
+                    // the diagonal/deletion candidate, exactly as in the scalar loop.
+                    dir_s[k] = if p0 < t[0] { INS } else { dt[0] };
+                    dir_s[k + 1] = if l0 + c[1] < t[1] { INS } else { dt[1] };
+                    dir_s[k + 2] = if l1 + c[2] < t[2] { INS } else { dt[2] };
+                    dir_s[k + 3] = if l2 + c[3] < t[3] { INS } else { dt[3] };
+                    left = l3;
+                    k += 4;
+                }
+                for k in k..span {
+                    let id = h_s[k] as usize;
+                    debug_assert!(id < e);
+                    // SAFETY: every hyp id was checked against `elements` by Table::check_input.
+                    let s = unsafe { *sub_row.get_unchecked(id) };
+                    let mut best = prev_s[k] + s;
                     let mut dir = DIAG;
-                    let d = prev[j] + del;
-                    if d < best {
-                        best = d;
+                    let dl = prev_s[k + 1] + del;
+                    if dl < best {
+                        best = dl;
                         dir = DEL;
                     }
-                    let x = cur[j - 1] + ins_cost(j - 1);
+                    let x = left + ins_s[k];
                     if x < best {
                         best = x;
                         dir = INS;
                     }
-                    if best + rest(i, j) <= limit {
-                        cur[j] = best;
-                        if first == usize::MAX {
-                            first = j;
-                        }
-                        last = j;
-                    } else {
-                        cur[j] = f64::INFINITY;
-                    }
-                    row_dirs[k] = dir;
+                    cur_s[k] = best;
+                    dir_s[k] = dir;
+                    left = best;
                 }
-                pos += phi - plo;
+                pos += span;
             }
+            let mut end = phi;
             if phi < m {
                 let j = phi + 1;
                 let mut best = prev[phi] + sub_row[h[phi] as usize];
                 let mut dir = DIAG;
-                let x = cur[phi] + ins_cost(phi);
+                let x = left + col_ins[phi];
                 if x < best {
                     best = x;
                     dir = INS;
                 }
-                if best + rest(i, j) <= limit {
-                    cur[j] = best;
-                    if first == usize::MAX {
-                        first = j;
-                    }
-                    last = j;
-                } else {
-                    cur[j] = f64::INFINITY;
-                }
+                cur[j] = best;
                 dirs[pos] = dir;
                 pos += 1;
+                end = j;
+            }
+            // The next row's band: from the first to the last cell that passes the bound.
+            let mut first = usize::MAX;
+            let mut last = 0usize;
+            if let Some(f) = (plo..=end).find(|&j| live(cur[j], j)) {
+                first = f;
+                last = (f..=end).rev().find(|&j| live(cur[j], j)).unwrap_or(f);
+            }
+            if last == end && end == phi + 1 {
                 // Beyond the previous row's band only insertions along this row reach a cell.
-                let mut k = j + 1;
-                while k <= m && last == k - 1 {
-                    let v = cur[k - 1] + ins_cost(k - 1);
-                    if v + rest(i, k) > limit {
+                let mut k = end + 1;
+                while k <= m {
+                    let v = cur[k - 1] + col_ins[k - 1];
+                    if !live(v, k) {
                         break;
                     }
                     cur[k] = v;
@@ -475,24 +689,89 @@ impl Workspace {
                 }
             }
             if first == usize::MAX {
-                return Err(AlignError::new("internal", format!("band emptied at row {i} (bound {upper}); this is a bug")));
+                return Ok(None);
             }
             std::mem::swap(&mut prev, &mut cur);
             plo = first;
             phi = last;
         }
-        if phi != m {
-            return Err(AlignError::new("internal", format!("end cell left the band (bound {upper}); this is a bug")));
+        // Exact only if the optimum is within the bound itself (not just within the slack).
+        if phi != m || !(prev[m] <= upper) {
+            return Ok(None);
         }
+        *last_cells = pos;
+        Ok(Some(prev[m]))
+    }
+
+    /// The full DP over all (n+1)*(m+1) cells (small inputs only).
+    fn full(
+        &mut self,
+        t: &Table,
+        r: &[u32],
+        h: &[u32],
+        free_lead: usize,
+        free_trail: usize,
+    ) -> Result<f64, AlignError> {
+        let n = r.len();
+        let m = h.len();
+        let e = t.elements;
+        let (ins, del) = (t.insert, t.delete);
+        let trail_start = m - free_trail;
+        let ins_cost = |k: usize| if k < free_lead || k >= trail_start { 0.0 } else { ins };
+        let w = m + 1;
+        grow(&mut self.dirs, (n + 1) * w)?;
+        let Workspace { row_a, row_b, dirs, row_lo, row_start, .. } = self;
+        let mut prev: &mut Vec<f64> = row_a;
+        let mut cur: &mut Vec<f64> = row_b;
+        prev[0] = 0.0;
+        for j in 1..=m {
+            prev[j] = prev[j - 1] + ins_cost(j - 1);
+        }
+        for i in 1..=n {
+            let row = r[i - 1] as usize * e;
+            let sub_row = &t.sub[row..row + e];
+            let dir_row = &mut dirs[i * w..i * w + w];
+            row_lo[i] = 0;
+            row_start[i] = i * w;
+            let mut left = prev[0] + del;
+            cur[0] = left;
+            dir_row[0] = DEL;
+            for j in 1..=m {
+                let mut best = prev[j - 1] + sub_row[h[j - 1] as usize];
+                let mut dir = DIAG;
+                let dl = prev[j] + del;
+                if dl < best {
+                    best = dl;
+                    dir = DEL;
+                }
+                let x = left + ins_cost(j - 1);
+                if x < best {
+                    best = x;
+                    dir = INS;
+                }
+                cur[j] = best;
+                dir_row[j] = dir;
+                left = best;
+            }
+            std::mem::swap(&mut prev, &mut cur);
+        }
+        self.last_cells = (n + 1) * w;
         Ok(prev[m])
     }
 
-    fn traceback(&mut self, t: &Table, r: &[u32], h: &[u32]) {
+    /// Follows the stored directions back from (n, m). Checked indexing: a bug surfaces as an
+    /// "internal" error, never as a panic (which would abort the node process).
+    fn traceback(&mut self, t: &Table, r: &[u32], h: &[u32]) -> Result<(), AlignError> {
         let e = t.elements;
         let mut i = r.len();
         let mut j = h.len();
+        let lost = || AlignError::new("internal", "traceback left the stored band; this is a bug".into());
         while i > 0 {
-            let dir = self.dirs[self.row_start[i] + j - self.row_lo[i]];
+            let at = j.checked_sub(self.row_lo[i]).map(|off| self.row_start[i] + off).ok_or_else(lost)?;
+            let dir = *self.dirs.get(at).ok_or_else(lost)?;
+            if dir == DIAG && j == 0 {
+                return Err(lost());
+            }
             if dir == DIAG {
                 i -= 1;
                 j -= 1;
@@ -510,6 +789,7 @@ impl Workspace {
             j -= 1;
             self.push(OP_INSERT, -1, j as i32);
         }
+        Ok(())
     }
 }
 
@@ -686,6 +966,70 @@ mod tests {
             let want = reference_align(&t, &r, &h, lead, trail);
             assert_eq!(got, want, "r={r:?} h={h:?} lead={lead} trail={trail}");
             assert_eq!(got.cost.to_bits(), want.cost.to_bits());
+        }
+    }
+
+    #[test]
+    fn banded_search_equals_full_dp_on_small_inputs_too() {
+        // Small inputs normally take the full DP; force the bound + pruned path on them.
+        let mut rng = Rng(0xD1B54A32D192ED03);
+        let mut ws = Workspace::new();
+        for _ in 0..20_000 {
+            let items = 1 + rng.below(6) as usize;
+            let elements = 1 + rng.below(7) as usize;
+            let t = random_table(&mut rng, items, elements);
+            let r: Vec<u32> = (1..=1 + rng.below(10)).map(|_| rng.below(items as u64) as u32).collect();
+            let h: Vec<u32> = (1..=1 + rng.below(10)).map(|_| rng.below(elements as u64) as u32).collect();
+            let lead = (rng.below(4) as usize).min(h.len());
+            let trail = (rng.below(4) as usize).min(h.len() - lead);
+            let (n, m) = (r.len(), h.len());
+            grow(&mut ws.row_a, m + 1).unwrap();
+            grow(&mut ws.row_b, m + 1).unwrap();
+            grow(&mut ws.row_lo, n + 1).unwrap();
+            grow(&mut ws.row_start, n + 1).unwrap();
+            ws.step_op.clear();
+            ws.step_ref.clear();
+            ws.step_hyp.clear();
+            let cost = if rng.below(2) == 0 {
+                let upper = ws.band_upper_bound(&t, &r, &h, lead, trail);
+                ws.pruned(&t, &r, &h, lead, trail, upper).unwrap()
+            } else {
+                ws.guessed(&t, &r, &h, lead, trail).unwrap()
+            };
+            ws.traceback(&t, &r, &h).unwrap();
+            let len = ws.steps();
+            let mut got = Alignment { ops: vec![0; len], ref_index: vec![0; len], hyp_index: vec![0; len], cost };
+            ws.write_path(&mut got.ops, &mut got.ref_index, &mut got.hyp_index);
+            assert_eq!(got, reference_align(&t, &r, &h, lead, trail), "r={r:?} h={h:?} lead={lead} trail={trail}");
+        }
+    }
+
+    #[test]
+    fn a_bound_below_the_optimum_fails_and_one_above_succeeds_exactly() {
+        let mut rng = Rng(0xA0761D6478BD642F);
+        let mut ws = Workspace::new();
+        for _ in 0..5_000 {
+            let t = random_table(&mut rng, 5, 6);
+            let r: Vec<u32> = (0..1 + rng.below(30)).map(|_| rng.below(5) as u32).collect();
+            let h: Vec<u32> = (0..1 + rng.below(30)).map(|_| rng.below(6) as u32).collect();
+            let want = reference_align(&t, &r, &h, 0, 0);
+            let (n, m) = (r.len(), h.len());
+            grow(&mut ws.row_a, m + 1).unwrap();
+            grow(&mut ws.row_b, m + 1).unwrap();
+            grow(&mut ws.row_lo, n + 1).unwrap();
+            grow(&mut ws.row_start, n + 1).unwrap();
+            let bound = want.cost * (rng.below(300) as f64 / 100.0);
+            match ws.pruned_try(&t, &r, &h, 0, 0, bound).unwrap() {
+                Some(cost) => {
+                    assert!(want.cost <= bound && cost == want.cost, "bound {bound} gave {cost}, want {}", want.cost);
+                    ws.step_op.clear();
+                    ws.step_ref.clear();
+                    ws.step_hyp.clear();
+                    ws.traceback(&t, &r, &h).unwrap();
+                    assert_eq!(ws.steps(), want.ops.len());
+                }
+                None => assert!(want.cost > bound, "bound {bound} >= optimum {} but failed", want.cost),
+            }
         }
     }
 

@@ -22,7 +22,7 @@ pub struct BatchPaths {
     pub hyp_index: Vec<i32>,
 }
 
-const CHUNK: usize = 64;
+const CHUNK: usize = 16;
 
 fn run_chunk(t: &Table, phrases: &[Phrase], ws: &mut Workspace) -> Result<BatchPaths, AlignError> {
     let mut out = BatchPaths::default();
@@ -42,42 +42,42 @@ fn run_chunk(t: &Table, phrases: &[Phrase], ws: &mut Workspace) -> Result<BatchP
     Ok(out)
 }
 
-/// Aligns every phrase with up to `threads` workers; results keep the input order.
-pub fn align_batch(t: &Table, phrases: &[Phrase], threads: usize) -> Result<BatchPaths, AlignError> {
+/// Symbols (ref + hyp) per extra worker thread: below this a thread costs more than it saves.
+const SYMBOLS_PER_WORKER: usize = 32_768;
+
+/// Aligns every phrase with up to `threads` workers (the calling thread is one of them, using
+/// `ws`); results keep the input order.
+pub fn align_batch(
+    t: &Table,
+    phrases: &[Phrase],
+    threads: usize,
+    ws: &mut Workspace,
+) -> Result<BatchPaths, AlignError> {
     let chunks = phrases.len().div_ceil(CHUNK);
-    let workers = threads.max(1).min(chunks);
+    let symbols: usize = phrases.iter().map(|p| p.r.len() + p.h.len()).sum();
+    let workers = threads.max(1).min(chunks).min(1 + symbols / SYMBOLS_PER_WORKER);
     let mut parts: Vec<Option<Result<BatchPaths, AlignError>>> = (0..chunks).map(|_| None).collect();
-    if workers <= 1 {
-        let mut ws = Workspace::new();
-        for (c, part) in parts.iter_mut().enumerate() {
+    let next = AtomicUsize::new(0);
+    let work = |ws: &mut Workspace| {
+        let mut done = Vec::new();
+        loop {
+            let c = next.fetch_add(1, Ordering::Relaxed);
+            if c >= chunks {
+                break;
+            }
             let end = (c * CHUNK + CHUNK).min(phrases.len());
-            *part = Some(run_chunk(t, &phrases[c * CHUNK..end], &mut ws));
+            done.push((c, run_chunk(t, &phrases[c * CHUNK..end], ws)));
         }
-    } else {
-        let next = AtomicUsize::new(0);
-        let results: Vec<Vec<(usize, Result<BatchPaths, AlignError>)>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut ws = Workspace::new();
-                        let mut done = Vec::new();
-                        loop {
-                            let c = next.fetch_add(1, Ordering::Relaxed);
-                            if c >= chunks {
-                                break;
-                            }
-                            let end = (c * CHUNK + CHUNK).min(phrases.len());
-                            done.push((c, run_chunk(t, &phrases[c * CHUNK..end], &mut ws)));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
-        });
-        for (c, r) in results.into_iter().flatten() {
-            parts[c] = Some(r);
-        }
+        done
+    };
+    let results: Vec<Vec<(usize, Result<BatchPaths, AlignError>)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..workers).map(|_| s.spawn(|| work(&mut Workspace::new()))).collect();
+        let mut all = vec![work(ws)];
+        all.extend(handles.into_iter().map(|h| h.join().unwrap_or_default()));
+        all
+    });
+    for (c, r) in results.into_iter().flatten() {
+        parts[c] = Some(r);
     }
     let mut out = BatchPaths::default();
     let mut offset = 0u32;

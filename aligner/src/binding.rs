@@ -59,10 +59,7 @@ unsafe fn args<const N: usize>(env: napi_env, info: napi_callback_info) -> Resul
 
 /// Borrows a typed array of the expected element type as a slice (valid during this call).
 unsafe fn typed<'a, T>(env: napi_env, v: napi_value, want: i32, name: &str, what: &str) -> Result<&'a [T], AlignError> {
-    let mut is = false;
-    if napi_is_typedarray(env, v, &mut is) != NAPI_OK || !is {
-        return Err(err("invalid-sequence", format!("{name} must be a {what}")));
-    }
+    // napi_get_typedarray_info fails with napi_invalid_arg for anything but a typed array.
     let (mut kind, mut len, mut data) = (0i32, 0usize, ptr::null_mut::<c_void>());
     let (mut ab, mut off) = (ptr::null_mut(), 0usize);
     if napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut off) != NAPI_OK || kind != want {
@@ -72,6 +69,26 @@ unsafe fn typed<'a, T>(env: napi_env, v: napi_value, want: i32, name: &str, what
         return Ok(&[]);
     }
     Ok(std::slice::from_raw_parts(data as *const T, len))
+}
+
+/// Borrows a typed array mutably (the caller's output buffer).
+unsafe fn typed_mut<'a, T>(
+    env: napi_env,
+    v: napi_value,
+    want: i32,
+    name: &str,
+    what: &str,
+) -> Result<&'a mut [T], AlignError> {
+    // napi_get_typedarray_info fails with napi_invalid_arg for anything but a typed array.
+    let (mut kind, mut len, mut data) = (0i32, 0usize, ptr::null_mut::<c_void>());
+    let (mut ab, mut off) = (ptr::null_mut(), 0usize);
+    if napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut off) != NAPI_OK || kind != want {
+        return Err(err("invalid-sequence", format!("{name} must be a {what}")));
+    }
+    if len == 0 || data.is_null() {
+        return Ok(&mut []);
+    }
+    Ok(std::slice::from_raw_parts_mut(data as *mut T, len))
 }
 
 unsafe fn number(env: napi_env, v: napi_value, name: &str) -> Result<f64, AlignError> {
@@ -154,32 +171,36 @@ unsafe extern "C" fn create_table(env: napi_env, info: napi_callback_info) -> na
     finish(env, outcome)
 }
 
-/// align(table, ref: Uint32Array, hyp: Uint32Array, freeLead, freeTrail) -> ArrayBuffer
-/// laid out as cost f64 | refIndex i32[L] | hypIndex i32[L] | ops u8[L].
+/// align(table, ref: Uint32Array, hyp: Uint32Array, freeLead, freeTrail, out: Float64Array) -> steps.
+/// Writes into the caller's reusable `out` buffer (at least 8 + 9*(ref.length+hyp.length) bytes):
+/// cost f64 | refIndex i32[L] | hypIndex i32[L] | ops u8[L]. Reusing one buffer saves an
+/// ArrayBuffer allocation per call, which dominates for short phrases.
 unsafe extern "C" fn align(env: napi_env, info: napi_callback_info) -> napi_value {
     let outcome = (|| -> Outcome {
-        let [t, r, h, lead, trail] = args::<5>(env, info)?;
+        let [t, r, h, lead, trail, out] = args::<6>(env, info)?;
         let t = table(env, t)?;
         let r: &[u32] = typed(env, r, UINT32_ARRAY, "input.ref", "Uint32Array of item ids")?;
         let h: &[u32] = typed(env, h, UINT32_ARRAY, "input.hyp", "Uint32Array of element ids")?;
         let lead = count(env, lead, "input.freeLead", "invalid-padding")?;
         let trail = count(env, trail, "input.freeTrail", "invalid-padding")?;
+        let out: &mut [f64] = typed_mut(env, out, FLOAT64_ARRAY, "out", "Float64Array")?;
         t.check_input(r, h, lead as u64, trail as u64)?;
+        let need = 8 + 9 * (r.len() + h.len());
+        if out.len() * 8 < need {
+            return Err(err("invalid-sequence", format!("out holds {} bytes; {need} needed", out.len() * 8)));
+        }
         WORKSPACE.with(|cell| {
             let mut ws = cell.try_borrow_mut().map_err(|_| err("internal", "aligner re-entered"))?;
             let cost = ws.align_checked(t, r, h, lead, trail)?;
             let len = ws.steps();
-            array_buffer(env, 8 + 9 * len, |bytes| {
-                let (head, rest) = bytes.split_at_mut(8);
-                head.copy_from_slice(&cost.to_ne_bytes());
-                let (refs, rest) = rest.split_at_mut(4 * len);
-                let (hyps, ops) = rest.split_at_mut(4 * len);
-                let mut ri = vec![0i32; len];
-                let mut hi = vec![0i32; len];
-                ws.write_path(ops, &mut ri, &mut hi);
-                put_i32s(refs, &ri);
-                put_i32s(hyps, &hi);
-            })
+            out[0] = cost;
+            // SAFETY: `out` is a live Float64Array of at least `need` bytes (checked above);
+            // viewing its bytes as u8 is always valid.
+            let bytes = std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), out.len() * 8);
+            ws.write_path_bytes(&mut bytes[8..8 + 9 * len], len);
+            let mut result = ptr::null_mut();
+            napi_create_uint32(env, len as u32, &mut result);
+            Ok(result)
         })
     })();
     finish(env, outcome)
@@ -217,7 +238,10 @@ unsafe extern "C" fn align_batch_js(env: napi_env, info: napi_callback_info) -> 
             rs = re;
             hs = he;
         }
-        let paths = align_batch(t, &phrases, threads)?;
+        let paths = WORKSPACE.with(|cell| {
+            let mut ws = cell.try_borrow_mut().map_err(|_| err("internal", "aligner re-entered"))?;
+            align_batch(t, &phrases, threads, &mut ws)
+        })?;
         let total = paths.ops.len();
         let head = 8 * k + 4 * (k + (k & 1));
         array_buffer(env, head + 9 * total, |bytes| {

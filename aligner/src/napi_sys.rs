@@ -28,7 +28,12 @@ extern "C" {
         data: *mut c_void,
         result: *mut napi_value,
     ) -> napi_status;
-    pub fn napi_set_named_property(env: napi_env, object: napi_value, name: *const c_char, value: napi_value) -> napi_status;
+    pub fn napi_set_named_property(
+        env: napi_env,
+        object: napi_value,
+        name: *const c_char,
+        value: napi_value,
+    ) -> napi_status;
     pub fn napi_get_cb_info(
         env: napi_env,
         info: napi_callback_info,
@@ -46,10 +51,14 @@ extern "C" {
         arraybuffer: *mut napi_value,
         byte_offset: *mut usize,
     ) -> napi_status;
-    pub fn napi_is_typedarray(env: napi_env, value: napi_value, result: *mut bool) -> napi_status;
     pub fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64) -> napi_status;
     pub fn napi_create_uint32(env: napi_env, value: u32, result: *mut napi_value) -> napi_status;
-    pub fn napi_create_arraybuffer(env: napi_env, byte_length: usize, data: *mut *mut c_void, result: *mut napi_value) -> napi_status;
+    pub fn napi_create_arraybuffer(
+        env: napi_env,
+        byte_length: usize,
+        data: *mut *mut c_void,
+        result: *mut napi_value,
+    ) -> napi_status;
     pub fn napi_create_external(
         env: napi_env,
         data: *mut c_void,

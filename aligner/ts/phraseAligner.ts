@@ -3,14 +3,14 @@
  * crate uses (same recurrence, tie-break and addition order, so results are bit-identical).
  *
  * Search: (1) trivial paths (empty side, identical zero-cost diagonal) answer directly; (2) a cheap
- * static band around the (0,0)-(n,m) line gives an upper bound U on the optimal cost; (3) the DP
+ * adaptive band gives an upper bound U on the optimal cost; (3) the DP
  * runs row by row keeping only cells whose value plus a lower bound on the remaining cost is <= U
  * (widened by a float slack). Every cell of the full DP's optimal traceback path satisfies that,
  * so the banded run reproduces the full DP's cost and path exactly (proof in aligner/README.md).
  */
 import { AlignerErrorCode, AlignerInputError } from '../errors';
 import { MAX_BAND_CELLS } from '../limits';
-import { EditOp, type AlignInput, type Alignment, type PhraseAligner } from '../types';
+import { type AlignInput, type Alignment, EditOp, type PhraseAligner } from '../types';
 import { type ValidInput, type ValidTable, validateInput } from '../validate';
 
 /** Direction of the step that reaches a cell (tie-break order: diagonal, delete, insert). */
@@ -20,10 +20,25 @@ const INS = 2;
 /** Relative float slack of the pruning threshold: 8 units of roundoff per summed term. */
 const SLACK_PER_TERM = 2 ** -50;
 
-/** Half-width of the static band that only serves to find an upper bound. */
-function staticHalfWidth(n: number, m: number): number {
-  const w = Math.ceil(Math.sqrt(Math.max(n, m)) / 2);
-  return Math.min(32, Math.max(2, w));
+/** Up to this many cells (an 8-item phrase has ~100) the plain full DP is cheaper than pruning. */
+const FULL_DP_CELLS = 512;
+/** Below this length the bound is guessed (and doubled on failure) instead of computed. */
+const GUESS_BELOW = 256;
+
+/** Half-width of the adaptive band that only serves to find an upper bound. */
+function bandHalfWidth(n: number, m: number): number {
+  return Math.max(n, m) < 256 ? 2 : 8;
+}
+
+/**
+ * Lower bound on the cost from a cell to (n,m), given d = (m-j)-(n-i) and the padding columns
+ * still ahead: a surplus of items must be deleted, a surplus of elements inserted (padding free).
+ */
+function rest(d: number, free: number, insert: number, del: number): number {
+  const a = (d - free) * insert;
+  const b = -d * del;
+  const r = a > b ? a : b;
+  return r > 0 ? r : 0;
 }
 
 /** The TypeScript backend; buffers are kept and reused across calls (not re-entrant). */
@@ -35,6 +50,8 @@ export class TsPhraseAligner implements PhraseAligner {
   private dirs = new Uint8Array(4096);
   private rowLo = new Int32Array(64);
   private rowStart = new Int32Array(64);
+  private colIns = new Float64Array(64);
+  private colFree = new Float64Array(64);
   private stepOp = new Uint8Array(128);
   private stepRef = new Int32Array(128);
   private stepHyp = new Int32Array(128);
@@ -79,8 +96,90 @@ export class TsPhraseAligner implements PhraseAligner {
       }
     }
     this.ensureRows(m + 1, n + 1);
-    const upper = this.staticBandCost(ref, hyp, freeLead, freeTrail);
-    return this.prunedAlign(ref, hyp, freeLead, freeTrail, upper);
+    let cost: number | undefined;
+    if ((n + 1) * (m + 1) <= FULL_DP_CELLS) {
+      cost = this.fullDp(ref, hyp, freeLead, freeTrail);
+    } else if (Math.max(n, m) < GUESS_BELOW) {
+      cost = this.guessed(ref, hyp, freeLead, freeTrail);
+    } else {
+      const upper = this.bandUpperBound(ref, hyp, freeLead, freeTrail);
+      cost = this.pruned(ref, hyp, freeLead, freeTrail, upper);
+      if (cost === undefined) throw new Error(`aligner: the band lost the optimal path (bound ${upper}); this is a bug`);
+    }
+    return this.traceback(ref, hyp, cost);
+  }
+
+  /**
+   * Short inputs: guess a bound instead of computing one. A guess below the optimum only makes
+   * the pruned pass fail, and it is retried with twice the bound, capped by the cost of deleting
+   * every item then inserting every element (a real path, so always enough).
+   */
+  private guessed(ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number): number {
+    const n = ref.length;
+    const m = hyp.length;
+    const { insert, delete: del } = this.table;
+    let trivial = 0;
+    for (let i = 0; i < n; i++) trivial += del;
+    for (let k = 0; k < m; k++) trivial += k < freeLead || k >= m - freeTrail ? 0 : insert;
+    let guess = rest(m - n, freeLead + freeTrail, insert, del) + Math.max(insert, del) * Math.ceil((n + m) / 16);
+    for (;;) {
+      if (guess >= trivial) {
+        const cost = this.pruned(ref, hyp, freeLead, freeTrail, trivial);
+        if (cost === undefined) throw new Error(`aligner: the band lost the optimal path (bound ${trivial}); this is a bug`);
+        return cost;
+      }
+      const cost = this.pruned(ref, hyp, freeLead, freeTrail, guess);
+      if (cost !== undefined) return cost;
+      guess *= 2;
+    }
+  }
+
+  /** The full DP over all (n+1)*(m+1) cells (small inputs only). */
+  private fullDp(ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number): number {
+    const n = ref.length;
+    const m = hyp.length;
+    const { sub, elements } = this.table;
+    const insert = this.table.insert;
+    const del = this.table.delete;
+    const trailStart = m - freeTrail;
+    const w = m + 1;
+    this.growDirs((n + 1) * w);
+    const dirs = this.dirs;
+    let prev = this.rowA;
+    let cur = this.rowB;
+    prev[0] = 0;
+    for (let j = 1; j <= m; j++) prev[j] = (prev[j - 1] as number) + (j - 1 < freeLead || j - 1 >= trailStart ? 0 : insert);
+    for (let i = 1; i <= n; i++) {
+      const rb = (ref[i - 1] as number) * elements;
+      let pos = i * w;
+      this.rowLo[i] = 0;
+      this.rowStart[i] = pos;
+      let left = (prev[0] as number) + del;
+      cur[0] = left;
+      dirs[pos++] = DEL;
+      for (let j = 1; j <= m; j++) {
+        let best = (prev[j - 1] as number) + (sub[rb + (hyp[j - 1] as number)] as number);
+        let dir = DIAG;
+        const d = (prev[j] as number) + del;
+        if (d < best) {
+          best = d;
+          dir = DEL;
+        }
+        const x = left + (j - 1 < freeLead || j - 1 >= trailStart ? 0 : insert);
+        if (x < best) {
+          best = x;
+          dir = INS;
+        }
+        cur[j] = best;
+        dirs[pos++] = dir;
+        left = best;
+      }
+      const t = prev;
+      prev = cur;
+      cur = t;
+    }
+    this.lastSearch = { upper: Number.NaN, cells: (n + 1) * w };
+    return prev[m] as number;
   }
 
   private edgePath(input: ValidInput): Alignment {
@@ -122,27 +221,34 @@ export class TsPhraseAligner implements PhraseAligner {
     }
   }
 
-  /** Cost of the best path inside a static band: a real path's cost, hence >= the optimum. */
-  private staticBandCost(ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number): number {
+  /**
+   * Cost of the best path inside an adaptive band (each row centred on the previous row's
+   * cheapest cell): a real path's cost, hence an upper bound on the optimum.
+   */
+  private bandUpperBound(ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number): number {
     const n = ref.length;
     const m = hyp.length;
     const { sub, elements } = this.table;
     const insert = this.table.insert;
     const del = this.table.delete;
     const trailStart = m - freeTrail;
-    const w = staticHalfWidth(n, m);
+    const w = bandHalfWidth(n, m);
     let prev = this.rowA;
     let cur = this.rowB;
-    let phi = Math.min(m, Math.floor(m / n) + w);
+    let phi = n === 1 ? m : Math.min(m, w);
     prev[0] = 0;
+    let centre = 0;
     for (let j = 1; j <= phi; j++) {
       prev[j] = (prev[j - 1] as number) + (j - 1 < freeLead || j - 1 >= trailStart ? 0 : insert);
+      if ((prev[j] as number) < (prev[centre] as number)) centre = j;
     }
     let plo = 0;
     for (let i = 1; i <= n; i++) {
       const rb = (ref[i - 1] as number) * elements;
-      const clo = Math.max(0, Math.floor((i * m) / n) - w);
-      const chi = Math.min(m, Math.floor(((i + 1) * m) / n) + w);
+      // plo <= clo <= phi keeps the band connected; the last row reaches column m.
+      const clo = Math.min(Math.max(centre - w, plo), phi);
+      const chi = i === n ? m : Math.min(m, Math.max(centre + w + 1, clo));
+      let bestJ = clo;
       for (let j = clo; j <= chi; j++) {
         let best = Number.POSITIVE_INFINITY;
         if (j > plo && j - 1 <= phi) best = (prev[j - 1] as number) + (sub[rb + (hyp[j - 1] as number)] as number);
@@ -155,22 +261,21 @@ export class TsPhraseAligner implements PhraseAligner {
           if (x < best) best = x;
         }
         cur[j] = best;
+        if (best < (cur[bestJ] as number)) bestJ = j;
       }
       const t = prev;
       prev = cur;
       cur = t;
       plo = clo;
       phi = chi;
+      centre = bestJ;
     }
     return prev[m] as number;
   }
 
   private growDirs(needed: number): void {
     if (needed > MAX_BAND_CELLS) {
-      throw new AlignerInputError(
-        AlignerErrorCode.TooLarge,
-        `alignment needs more than ${MAX_BAND_CELLS} band cells; split the input into shorter phrases`,
-      );
+      throw new AlignerInputError(AlignerErrorCode.TooLarge, `alignment needs more than ${MAX_BAND_CELLS} band cells; split the input into shorter phrases`);
     }
     if (needed > this.dirs.length) {
       const grown = new Uint8Array(Math.min(MAX_BAND_CELLS, Math.max(needed, this.dirs.length * 2)));
@@ -179,14 +284,11 @@ export class TsPhraseAligner implements PhraseAligner {
     }
   }
 
-  /** Row-by-row DP keeping cells whose value + lower bound on the rest is <= upper (+ slack). */
-  private prunedAlign(
-    ref: Uint32Array,
-    hyp: Uint32Array,
-    freeLead: number,
-    freeTrail: number,
-    upper: number,
-  ): Alignment {
+  /**
+   * Row-by-row DP keeping the band of cells whose value + lower bound on the rest is <= upper
+   * (+ slack). Returns the optimal cost, or undefined when the optimum is above `upper`.
+   */
+  private pruned(ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number, upper: number): number | undefined {
     const n = ref.length;
     const m = hyp.length;
     const { sub, elements } = this.table;
@@ -194,25 +296,26 @@ export class TsPhraseAligner implements PhraseAligner {
     const del = this.table.delete;
     const trailStart = m - freeTrail;
     const limit = upper + upper * ((n + m + 4) * SLACK_PER_TERM);
-    const inf = Number.POSITIVE_INFINITY;
     const rowLo = this.rowLo;
     const rowStart = this.rowStart;
-    // Lower bound on the cost from (i,j) to (n,m): the surplus of one side must be deleted or
-    // inserted, and padding columns still ahead may absorb insertions for free.
-    const rest = (i: number, j: number): number => {
-      const d = m - j - (n - i);
-      if (d <= 0) return -d * del;
-      const free = Math.min(m - j, freeTrail) + (freeLead > j ? freeLead - j : 0);
-      return d > free ? (d - free) * insert : 0;
-    };
+    if (this.colIns.length < m + 1) {
+      this.colIns = new Float64Array(2 * (m + 1));
+      this.colFree = new Float64Array(2 * (m + 1));
+    }
+    const colIns = this.colIns;
+    const colFree = this.colFree;
+    for (let k = 0; k < m; k++) colIns[k] = k < freeLead || k >= trailStart ? 0 : insert;
+    for (let j = 0; j <= m; j++) colFree[j] = Math.min(m - j, freeTrail) + (freeLead > j ? freeLead - j : 0);
+    // d = (m - j) - (n - i) = nm + i - j.
+    const nm = m - n;
 
     let prev = this.rowA;
     let cur = this.rowB;
     prev[0] = 0;
     let phi = 0;
     for (let j = 1; j <= m; j++) {
-      const v = (prev[j - 1] as number) + (j - 1 < freeLead || j - 1 >= trailStart ? 0 : insert);
-      if (v + rest(0, j) > limit) break;
+      const v = (prev[j - 1] as number) + (colIns[j - 1] as number);
+      if (v + rest(nm - j, colFree[j] as number, insert, del) > limit) break;
       prev[j] = v;
       phi = j;
     }
@@ -224,15 +327,11 @@ export class TsPhraseAligner implements PhraseAligner {
       const dirs = this.dirs;
       rowLo[i] = plo;
       rowStart[i] = pos;
-      let first = -1;
-      let last = -1;
-      // j = plo: only the deletion from (i-1, plo) is inside the band.
-      let v = (prev[plo] as number) + del;
-      if (v + rest(i, plo) <= limit) {
-        cur[plo] = v;
-        first = plo;
-        last = plo;
-      } else cur[plo] = inf;
+      const d0 = nm + i;
+      // j = plo: only the deletion from (i-1, plo) is inside the band. Cells that fail the
+      // bound keep their (real-path) value; the bound only decides how far the band reaches.
+      let left = (prev[plo] as number) + del;
+      cur[plo] = left;
       dirs[pos++] = DEL;
       for (let j = plo + 1; j <= phi; j++) {
         let best = (prev[j - 1] as number) + (sub[rb + (hyp[j - 1] as number)] as number);
@@ -242,52 +341,54 @@ export class TsPhraseAligner implements PhraseAligner {
           best = d;
           dir = DEL;
         }
-        const x = (cur[j - 1] as number) + (j - 1 < freeLead || j - 1 >= trailStart ? 0 : insert);
+        const x = left + (colIns[j - 1] as number);
         if (x < best) {
           best = x;
           dir = INS;
         }
-        if (best + rest(i, j) <= limit) {
-          cur[j] = best;
-          if (first < 0) first = j;
-          last = j;
-        } else cur[j] = inf;
+        cur[j] = best;
         dirs[pos++] = dir;
+        left = best;
       }
+      let end = phi;
       if (phi < m) {
-        const j = phi + 1;
+        end = phi + 1;
         let best = (prev[phi] as number) + (sub[rb + (hyp[phi] as number)] as number);
         let dir = DIAG;
-        const x = (cur[phi] as number) + (phi < freeLead || phi >= trailStart ? 0 : insert);
+        const x = left + (colIns[phi] as number);
         if (x < best) {
           best = x;
           dir = INS;
         }
-        if (best + rest(i, j) <= limit) {
-          cur[j] = best;
-          if (first < 0) first = j;
-          last = j;
-        } else cur[j] = inf;
+        cur[end] = best;
         dirs[pos++] = dir;
-        // Beyond the previous row's band only insertions along this row can reach a cell.
-        for (let k = j + 1; k <= m && last === k - 1; k++) {
-          v = (cur[k - 1] as number) + (k - 1 < freeLead || k - 1 >= trailStart ? 0 : insert);
-          if (v + rest(i, k) > limit) break;
+      }
+      // The next row's band: from the first to the last cell that passes the bound.
+      let first = plo;
+      while (first <= end && (cur[first] as number) + rest(d0 - first, colFree[first] as number, insert, del) > limit) first++;
+      if (first > end) return undefined;
+      let last = end;
+      while ((cur[last] as number) + rest(d0 - last, colFree[last] as number, insert, del) > limit) last--;
+      if (last === end && end === phi + 1) {
+        // Beyond the previous row's band only insertions along this row reach a cell.
+        for (let k = end + 1; k <= m; k++) {
+          const v = (cur[k - 1] as number) + (colIns[k - 1] as number);
+          if (v + rest(d0 - k, colFree[k] as number, insert, del) > limit) break;
           cur[k] = v;
           last = k;
           dirs[pos++] = INS;
         }
       }
-      if (first < 0) throw new Error(`aligner: band emptied at row ${i} (bound ${upper}); this is a bug`);
       const t = prev;
       prev = cur;
       cur = t;
       plo = first;
       phi = last;
     }
-    if (phi !== m) throw new Error(`aligner: end cell left the band (bound ${upper}); this is a bug`);
+    // Exact only if the optimum is within the bound itself (not just within the slack).
+    if (phi !== m || !((prev[m] as number) <= upper)) return undefined;
     this.lastSearch = { upper, cells: pos };
-    return this.traceback(ref, hyp, prev[m] as number);
+    return prev[m] as number;
   }
 
   private traceback(ref: Uint32Array, hyp: Uint32Array, cost: number): Alignment {
@@ -306,6 +407,7 @@ export class TsPhraseAligner implements PhraseAligner {
     let len = 0;
     while (i > 0) {
       const dir = dirs[(this.rowStart[i] as number) + j - (this.rowLo[i] as number)];
+      if (dir === undefined || j < (this.rowLo[i] as number)) throw new Error('aligner: traceback left the stored band; this is a bug');
       if (dir === DIAG) {
         stepOp[len] = kind[(ref[i - 1] as number) * elements + (hyp[j - 1] as number)] as number;
         stepRef[len] = --i;

@@ -2,7 +2,7 @@
  * The specification of the aligner as a plain full-matrix DP (O(n*m) memory): the tests and the
  * benchmark compare both backends against it. Not used in production paths.
  */
-import { EditOp, type Alignment } from '../types';
+import { type Alignment, EditOp } from '../types';
 import type { ValidInput, ValidTable } from '../validate';
 
 /**
@@ -25,8 +25,7 @@ export function referenceAlign(table: ValidTable, input: ValidInput): Alignment 
     d[i * w] = (d[(i - 1) * w] as number) + table.delete;
     dir[i * w] = 1;
     for (let j = 1; j <= m; j++) {
-      let best =
-        (d[(i - 1) * w + j - 1] as number) + (table.sub[(ref[i - 1] as number) * table.elements + (hyp[j - 1] as number)] as number);
+      let best = (d[(i - 1) * w + j - 1] as number) + (table.sub[(ref[i - 1] as number) * table.elements + (hyp[j - 1] as number)] as number);
       let how = 0;
       const del = (d[(i - 1) * w + j] as number) + table.delete;
       if (del < best) {

@@ -13,7 +13,7 @@ import { bruteForceCost, caseArb, mutate, seeded, tableArb } from './fixtures';
 const status = nativeStatus();
 const requireNative = process.env.ALIGNER_REQUIRE_NATIVE === '1';
 if (!status.available && !requireNative) {
-  console.warn(`SKIPPING native aligner tests: ${status.reason}. Build it with: node aligner/build.js`);
+  console.warn(`SKIPPING native aligner tests: ${status.reason}`);
 }
 const backends: Array<'ts' | 'native'> = status.available || requireNative ? ['ts', 'native'] : ['ts'];
 
@@ -275,11 +275,14 @@ nativeDescribe('native backend parity with the TypeScript fallback', () => {
     expect(codeOf(() => binding.createTable(Float64Array.of(0), Uint8Array.of(9), 1, 1, 1, 1))).toBe('invalid-kind');
     expect(codeOf(() => binding.createTable(Float64Array.of(0), Uint8Array.of(0), 1, 1, Number.NaN, 1))).toBe('invalid-cost');
     const t = binding.createTable(Float64Array.of(0), Uint8Array.of(0), 1, 1, 1, 1);
-    expect(codeOf(() => binding.align({}, Uint32Array.of(0), Uint32Array.of(0), 0, 0))).toBe('invalid-table-size');
-    expect(codeOf(() => binding.align(t, Int32Array.of(0) as never, Uint32Array.of(0), 0, 0))).toBe('invalid-sequence');
-    expect(codeOf(() => binding.align(t, Uint32Array.of(0), Uint32Array.of(1), 0, 0))).toBe('id-out-of-range');
-    expect(codeOf(() => binding.align(t, Uint32Array.of(0), Uint32Array.of(0), 1, 1))).toBe('invalid-padding');
-    expect(codeOf(() => binding.align(t, Uint32Array.of(0), Uint32Array.of(0), 0.5, 0))).toBe('invalid-padding');
+    const out = new Float64Array(8);
+    expect(codeOf(() => binding.align({}, Uint32Array.of(0), Uint32Array.of(0), 0, 0, out))).toBe('invalid-table-size');
+    expect(codeOf(() => binding.align(t, Int32Array.of(0) as never, Uint32Array.of(0), 0, 0, out))).toBe('invalid-sequence');
+    expect(codeOf(() => binding.align(t, Uint32Array.of(0), Uint32Array.of(1), 0, 0, out))).toBe('id-out-of-range');
+    expect(codeOf(() => binding.align(t, Uint32Array.of(0), Uint32Array.of(0), 1, 1, out))).toBe('invalid-padding');
+    expect(codeOf(() => binding.align(t, Uint32Array.of(0), Uint32Array.of(0), 0.5, 0, out))).toBe('invalid-padding');
+    expect(codeOf(() => binding.align(t, Uint32Array.of(0, 0), Uint32Array.of(0), 0, 0, new Float64Array(2)))).toBe('invalid-sequence');
+    expect(binding.align(t, Uint32Array.of(0), Uint32Array.of(0), 0, 0, out)).toBe(1);
     expect(codeOf(() => (binding.align as (...a: unknown[]) => unknown)(t))).toBe('invalid-sequence');
     expect(codeOf(() => binding.alignBatch(t, Uint32Array.of(0), Uint32Array.of(2), Uint32Array.of(0), Uint32Array.of(1), Uint32Array.of(0, 0), 2))).toBe('invalid-sequence');
   });

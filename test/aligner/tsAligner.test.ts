@@ -80,6 +80,23 @@ describe('TsPhraseAligner', () => {
   });
 });
 
+describe('createAligner backend selection', () => {
+  it('uses the TypeScript backend when ALIGNER_FORCE_TS=1', () => {
+    const saved = process.env.ALIGNER_FORCE_TS;
+    process.env.ALIGNER_FORCE_TS = '1';
+    try {
+      expect(createAligner(letterTable()).backend).toBe('ts');
+    } finally {
+      if (saved === undefined) delete process.env.ALIGNER_FORCE_TS;
+      else process.env.ALIGNER_FORCE_TS = saved;
+    }
+  });
+
+  it('rejects an unknown backend option', () => {
+    expect(() => createAligner(letterTable(), { backend: 'gpu' as never })).toThrow(/options\.backend is gpu/);
+  });
+});
+
 describe('createAligner validation', () => {
   const base = letterTable();
   const expectCode = (fn: () => unknown, code: string, text: RegExp) => {
