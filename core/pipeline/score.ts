@@ -118,7 +118,7 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   timings.decode = performance.now() - t;
 
   t = performance.now();
-  const judged = judgePhrases(toJudge, aligner);
+  const judged = judgePhrases(toJudge, aligner, catalog.elements.length);
   timings.align = performance.now() - t;
 
   const byIndex = new Map(judged.map((r) => [r.phraseIndex, r]));

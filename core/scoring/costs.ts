@@ -4,6 +4,11 @@
  * canonical for wins the tie: `ɛm` is m_letter's name and only a variant of n_letter), a
  * phonetic-similarity cost for near misses, 1 for the rest. Insertions and omissions cost 1 each,
  * so one wrong answer is a substitution, not an omission plus an insertion.
+ *
+ * Speech in the neighbour padding may answer an item (a late or early answer: canonical or
+ * accepted) or match nothing at no cost, but it never counts as a wrong answer: each element has a
+ * "heard in padding" twin column (id + elements) whose non-answers cost more than an omission plus
+ * a free insertion, so the aligner never chooses them.
  */
 import type { CostTable } from '../../aligner';
 import { type ItemCatalog, PronunciationKind } from '../items';
@@ -78,26 +83,38 @@ export function phoneticDistance(a: string, b: string): number {
   return Math.min(1, (prev[y.length] as number) / Math.max(x.length, y.length));
 }
 
-/** Builds the aligner's cost table for every (item, element) pair of the catalog. */
+/** The aligner's id for an element heard in the neighbour padding (its twin column). */
+export function paddingElementId(elementId: number, catalog: ItemCatalog): number {
+  return elementId + catalog.elements.length;
+}
+
+/** Builds the aligner's cost table for every (item, element) pair of the catalog, plus padding twins. */
 export function buildCostTable(catalog: ItemCatalog, weights: CostWeights = DEFAULT_COST_WEIGHTS): CostTable {
   const items = catalog.items.length;
-  const elements = catalog.elements.length;
-  const sub = new Float64Array(items * elements);
-  const kind = new Uint8Array(items * elements);
+  const own = catalog.elements.length;
+  const columns = 2 * own;
+  const sub = new Float64Array(items * columns);
+  const kind = new Uint8Array(items * columns);
+  // Above an omission plus a free insertion: a padding element is never a substitution.
+  const neverInPadding = weights.delete + weights.insert + 1;
   for (const item of catalog.items) {
     const answers = [...item.pronunciations, ...item.accepted];
-    for (let e = 0; e < elements; e++) {
+    const row = item.id * columns;
+    for (let e = 0; e < own; e++) {
       const k = catalog.kind(item.id, e);
-      kind[item.id * elements + e] = k;
+      kind[row + e] = k;
+      kind[row + own + e] = k;
       if (k === PronunciationKind.Canonical) continue;
       if (k === PronunciationKind.Accepted) {
-        sub[item.id * elements + e] = weights.acceptedVariant;
+        sub[row + e] = weights.acceptedVariant;
+        sub[row + own + e] = weights.acceptedVariant;
         continue;
       }
       const element = catalog.elements[e] as string;
       const nearest = Math.min(...answers.map((p) => phoneticDistance(element, p)));
-      sub[item.id * elements + e] = Math.min(weights.unrelated, weights.nearMissFloor + (weights.unrelated - weights.nearMissFloor) * nearest);
+      sub[row + e] = Math.min(weights.unrelated, weights.nearMissFloor + (weights.unrelated - weights.nearMissFloor) * nearest);
+      sub[row + own + e] = neverInPadding;
     }
   }
-  return { items, elements, sub, kind, insert: weights.insert, delete: weights.delete };
+  return { items, elements: columns, sub, kind, insert: weights.insert, delete: weights.delete };
 }

@@ -22,7 +22,7 @@ function phrase(items: string[], heard: string[], extra: Partial<PhraseToJudge> 
   return { phraseIndex: 0, items: items.map((i) => catalog.item(i)), hypothesis: hyp(heard), leadMs: 0, ownMs: 8000, ...extra };
 }
 
-const judge = (p: PhraseToJudge) => judgePhrases([p], aligner)[0];
+const judge = (p: PhraseToJudge) => judgePhrases([p], aligner, catalog.elements.length)[0];
 const verdicts = (p: PhraseToJudge) => judge(p)?.items.map((v) => [v.item, v.verdict, v.heard ?? null]);
 
 describe('judgePhrases', () => {
@@ -82,6 +82,23 @@ describe('judgePhrases', () => {
     ]);
     expect(r?.inserted).toEqual([]);
     expect(r?.context).toEqual(['z', 'ɛm']);
+  });
+
+  it('never counts padding speech as a wrong answer: an unanswered item is omitted, the speech is context', () => {
+    // Leading padding holds the previous phrase's "mʌ"; own audio holds "æ" for a_sound; y_sound is unanswered.
+    const p: PhraseToJudge = {
+      phraseIndex: 2,
+      items: [catalog.item('y_sound'), catalog.item('a_sound')],
+      hypothesis: hyp(['mʌ', 'æ'], 700),
+      leadMs: 1000,
+      ownMs: 3000,
+    };
+    const r = judge(p);
+    expect(r?.items.map((v) => [v.item, v.verdict, v.heard ?? null])).toEqual([
+      ['y_sound', 'omitted', null],
+      ['a_sound', 'correct', 'æ'],
+    ]);
+    expect(r?.context).toEqual(['mʌ']);
   });
 
   it('gives an omission the model’s confidence in silence over the gap', () => {

@@ -64,13 +64,16 @@ function silenceConfidence(hyp: Hypothesis, fromMs: number, toMs: number): numbe
   return n ? sum / n : 0.5;
 }
 
-/** Builds the alignment request of a phrase (ids and padding counts). */
-export function alignInputOf(phrase: PhraseToJudge) {
+/**
+ * Builds the alignment request of a phrase: item ids, element ids (padding elements as their
+ * twins, see buildCostTable) and the padding counts.
+ */
+export function alignInputOf(phrase: PhraseToJudge, elementCount: number) {
   const elements = phrase.hypothesis.elements;
   const { lead, trail } = paddingCounts(elements, phrase.leadMs, phrase.ownMs);
   return {
     ref: Uint32Array.from(phrase.items, (i) => i.id),
-    hyp: Uint32Array.from(elements, (e) => e.elementId),
+    hyp: Uint32Array.from(elements, (e, h) => (h < lead || h >= elements.length - trail ? e.elementId + elementCount : e.elementId)),
     freeLead: lead,
     freeTrail: trail,
   };
@@ -150,9 +153,12 @@ export function judgeAligned(phrase: PhraseToJudge, alignment: ReturnType<Phrase
   };
 }
 
-/** Aligns and judges several phrases with one batched aligner call. */
-export function judgePhrases(phrases: readonly PhraseToJudge[], aligner: PhraseAligner): PhraseResult[] {
-  const inputs = phrases.map(alignInputOf);
+/**
+ * Aligns and judges several phrases with one batched aligner call. `elementCount` is the catalog's
+ * element count (the aligner's table has twice as many columns).
+ */
+export function judgePhrases(phrases: readonly PhraseToJudge[], aligner: PhraseAligner, elementCount: number): PhraseResult[] {
+  const inputs = phrases.map((p) => alignInputOf(p, elementCount));
   const alignments = aligner.alignBatch(inputs);
   return phrases.map((p, i) => {
     const input = inputs[i] as ReturnType<typeof alignInputOf>;
