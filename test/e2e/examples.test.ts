@@ -1,0 +1,68 @@
+/**
+ * End to end on the bundled model: every example activity is scored from its WAV files and each
+ * item's judgement is compared with expected.json. The only misjudgements allowed are the ones
+ * listed in known-misses.json (made by tools/examples/misses.ts for this exact model, and matching
+ * the model's EVAL.md figures) — no blanket tolerance: a new miss or a fixed one fails the test.
+ * The same examples are then scored through the Triton engine (TLS stand-in, onnxruntime behind
+ * it) and must give identical verdicts.
+ */
+import { readModelFolder } from '../../core/model';
+import type { Engine } from '../../core/pipeline/engine';
+import type { ActivityResult } from '../../core/scoring/types';
+import { createEngine, resolveModelDir } from '../../engines/factory';
+import { parseTritonConfig } from '../../engines/triton/config';
+import { TritonEngine } from '../../engines/triton/tritonEngine';
+import { createTestCa } from '../../tools/triton/pki';
+import { onnxLogits, startStandIn } from '../../tools/triton/standIn';
+import { exampleNames, type Miss, scoreExample } from './examples';
+import known from './known-misses.json';
+
+const key = (m: Miss) => `${m.example} phrase ${m.phraseIndex} #${m.position} ${m.item}: expected ${m.expected}, got ${m.actual}`;
+
+describe('example activities on the bundled model', () => {
+  let cpu: Engine;
+  const results = new Map<string, ActivityResult>();
+  beforeAll(async () => {
+    cpu = await createEngine({ kind: 'cpu' });
+  });
+  afterAll(() => cpu.close());
+
+  it('lists at least 8 examples and known misses for this exact model', () => {
+    expect(exampleNames().length).toBeGreaterThanOrEqual(8);
+    expect(known.sha256).toBe(cpu.manifest.sha256);
+  });
+
+  it('judges every example item as expected.json says, apart from the listed known misses', async () => {
+    const misses: Miss[] = [];
+    let items = 0;
+    for (const name of exampleNames()) {
+      const scored = await scoreExample(name, cpu);
+      results.set(name, scored.result);
+      expect(scored.result.status).toBe('scored');
+      items += scored.result.totals.items;
+      misses.push(...scored.misses);
+    }
+    expect(items).toBe(known.items);
+    expect(misses.map(key).sort()).toEqual((known.misses as Miss[]).map(key).sort());
+  });
+
+  it('gives identical verdicts through the Triton engine over TLS', async () => {
+    const model = readModelFolder(resolveModelDir());
+    const ca = createTestCa();
+    const onnx = await onnxLogits(model);
+    const server = await startStandIn({ model, logits: onnx.fn, tls: ca.server(['127.0.0.1']) });
+    const triton = await TritonEngine.load({ config: parseTritonConfig({ url: `https://127.0.0.1:${server.port}`, ca: { pem: ca.caPem } }), model });
+    try {
+      for (const name of exampleNames()) {
+        const viaTriton = (await scoreExample(name, triton)).result;
+        const viaCpu = results.get(name) ?? (await scoreExample(name, cpu)).result;
+        expect(viaTriton.engine).toBe('triton');
+        expect(viaTriton.phrases).toEqual(viaCpu.phrases);
+      }
+    } finally {
+      await triton.close();
+      await server.close();
+      await onnx.release();
+    }
+  });
+});
