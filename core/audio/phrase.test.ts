@@ -1,4 +1,4 @@
-import { assembleSegments, padWithNeighbours } from './phrase';
+import { assembleSegments, joinParts, padWithNeighbours } from './phrase';
 
 const seg = (sequenceNumber: number, values: number[]) => ({ sequenceNumber, samples: Float32Array.from(values), source: `s${sequenceNumber}.wav` });
 
@@ -31,10 +31,10 @@ describe('padWithNeighbours', () => {
   it('adds up to N samples of each neighbour and remembers the spans', () => {
     const [pa, pb, pc] = padWithNeighbours([a, b, c], 2);
     expect(pa).toMatchObject({ leadSamples: 0, trailSamples: 2 });
-    expect(Array.from(pa?.samples ?? [])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(joinParts(pa?.parts ?? []))).toEqual([1, 2, 3, 4, 5, 6]);
     expect(pb).toMatchObject({ leadSamples: 2, trailSamples: 2 });
-    expect(Array.from(pb?.samples ?? [])).toEqual([3, 4, 5, 6, 7, 8]);
-    expect(Array.from(pc?.samples ?? [])).toEqual([5, 6, 7, 8, 9]);
+    expect(Array.from(joinParts(pb?.parts ?? []))).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(Array.from(joinParts(pc?.parts ?? []))).toEqual([5, 6, 7, 8, 9]);
   });
 
   it('leaves phrases without audio out and lends nothing from them', () => {
@@ -45,6 +45,6 @@ describe('padWithNeighbours', () => {
   });
 
   it('does nothing with zero padding', () => {
-    expect(padWithNeighbours([a, b], 0)[1]).toEqual({ samples: b, leadSamples: 0, trailSamples: 0 });
+    expect(padWithNeighbours([a, b], 0)[1]).toEqual({ parts: [b], length: 2, leadSamples: 0, trailSamples: 0 });
   });
 });

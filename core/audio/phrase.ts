@@ -53,13 +53,29 @@ export function assembleSegments(segments: readonly PhraseSegment[]): AssembledP
   return { samples, dropped };
 }
 
-/** Phrase audio with neighbour padding; the padding spans are remembered. */
+/**
+ * Phrase audio with neighbour padding; the padding spans are remembered. `parts` are views (lead,
+ * own, trail) that the model input is built from in one pass, without an intermediate copy.
+ */
 export interface PaddedPhrase {
-  readonly samples: Float32Array;
+  readonly parts: readonly Float32Array[];
+  /** Total samples of the parts. */
+  readonly length: number;
   /** Samples of the previous phrase prepended. */
   readonly leadSamples: number;
   /** Samples of the next phrase appended. */
   readonly trailSamples: number;
+}
+
+/** Concatenates the parts of a padded phrase into one array. */
+export function joinParts(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 /**
@@ -69,15 +85,11 @@ export interface PaddedPhrase {
 export function padWithNeighbours(phrases: readonly (Float32Array | undefined)[], padSamples: number): (PaddedPhrase | undefined)[] {
   return phrases.map((own, i) => {
     if (!own) return undefined;
-    if (padSamples <= 0) return { samples: own, leadSamples: 0, trailSamples: 0 };
+    if (padSamples <= 0) return { parts: [own], length: own.length, leadSamples: 0, trailSamples: 0 };
     const before = phrases[i - 1];
     const after = phrases[i + 1];
     const lead = before ? before.subarray(Math.max(0, before.length - padSamples)) : new Float32Array(0);
     const trail = after ? after.subarray(0, Math.min(after.length, padSamples)) : new Float32Array(0);
-    const samples = new Float32Array(lead.length + own.length + trail.length);
-    samples.set(lead, 0);
-    samples.set(own, lead.length);
-    samples.set(trail, lead.length + own.length);
-    return { samples, leadSamples: lead.length, trailSamples: trail.length };
+    return { parts: [lead, own, trail], length: lead.length + own.length + trail.length, leadSamples: lead.length, trailSamples: trail.length };
   });
 }

@@ -64,6 +64,13 @@ describe('normalizeForModel', () => {
     expect(variance).toBeCloseTo(1, 5);
   });
 
+  it('normalises the parts of a padded phrase as one waveform', () => {
+    const whole = normalizeForModel(Float32Array.from([1, 2, 3, 4, 5]), { normalization: 'zero-mean-unit-variance' });
+    const parts = normalizeForModel([Float32Array.from([1, 2]), Float32Array.from([]), Float32Array.from([3, 4, 5])], { normalization: 'zero-mean-unit-variance' });
+    expect(Array.from(parts)).toEqual(Array.from(whole));
+    expect(Array.from(normalizeForModel([Float32Array.from([1]), Float32Array.from([2])], { normalization: 'none' }))).toEqual([1, 2]);
+  });
+
   it('leaves silence at zero instead of dividing by zero', () => {
     expect(Array.from(normalizeForModel(new Float32Array(3), { normalization: 'zero-mean-unit-variance' }))).toEqual([0, 0, 0]);
   });

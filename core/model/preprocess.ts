@@ -5,22 +5,39 @@
 import type { ModelManifest } from './manifest';
 import { Normalization } from './manifest';
 
-/** Returns the phrase audio as the model expects it (a new array; the input is not modified). */
-export function normalizeForModel(samples: Float32Array, manifest: Pick<ModelManifest, 'normalization'>): Float32Array {
-  if (manifest.normalization === Normalization.None) return samples.slice();
-  const n = samples.length;
-  if (n === 0) return new Float32Array(0);
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += samples[i] as number;
-  mean /= n;
-  let variance = 0;
-  for (let i = 0; i < n; i++) {
-    const d = (samples[i] as number) - mean;
-    variance += d * d;
-  }
-  variance /= n;
-  const scale = 1 / Math.sqrt(variance + 1e-7);
+/**
+ * Returns the phrase audio as the model expects it, in a new array. `audio` is the samples, or the
+ * consecutive parts of a padded phrase (joined here in the same pass, with no intermediate copy).
+ */
+export function normalizeForModel(audio: Float32Array | readonly Float32Array[], manifest: Pick<ModelManifest, 'normalization'>): Float32Array {
+  const parts = audio instanceof Float32Array ? [audio] : audio;
+  let n = 0;
+  for (const part of parts) n += part.length;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = ((samples[i] as number) - mean) * scale;
+  if (manifest.normalization === Normalization.None) {
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+  if (n === 0) return out;
+  // Two passes over the input (mean, then variance about it: stable for long, loud audio), one write.
+  let sum = 0;
+  for (const part of parts) for (let i = 0; i < part.length; i++) sum += part[i] as number;
+  const mean = sum / n;
+  let squares = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      const d = (part[i] as number) - mean;
+      squares += d * d;
+    }
+  }
+  const scale = 1 / Math.sqrt(squares / n + 1e-7);
+  let at = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) out[at++] = ((part[i] as number) - mean) * scale;
+  }
   return out;
 }

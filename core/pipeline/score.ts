@@ -73,12 +73,13 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   const timings: StageTimings = { read: 0, resample: 0, preprocess: 0, inference: 0, decode: 0, align: 0, total: 0 };
   const maxAudioSec = options.maxAudioSec ?? DEFAULT_MAX_AUDIO_SEC;
 
-  const loaded: LoadedPhrase[] = [];
-  for (const phrase of activity.phrases) {
-    loaded.push(await loadPhrase(phrase, audio, rate, maxAudioSec, timings, logger, activity.activityId));
-  }
-
+  // Fetch every file at once (I/O overlaps; S3 reads especially), then decode in order.
   let t = performance.now();
+  const fetched = await Promise.all(activity.phrases.map((phrase) => Promise.all(phrase.segments.map((segment) => fetchAudio(audio, segment.audio)))));
+  timings.read = performance.now() - t;
+  const loaded = activity.phrases.map((phrase, i) => decodePhraseAudio(phrase, fetched[i] as Fetched[], audio, rate, maxAudioSec, timings, logger, activity.activityId));
+
+  t = performance.now();
   const padSamples = Math.round((options.padSec ?? DEFAULT_PAD_SEC) * rate);
   const padded = padWithNeighbours(
     loaded.map((p) => p.samples),
@@ -89,7 +90,7 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   padded.forEach((p, i) => {
     if (!p) return;
     batchIndex[i] = batch.length;
-    batch.push(normalizeForModel(p.samples, manifest));
+    batch.push(normalizeForModel(p.parts, manifest));
   });
   timings.preprocess = performance.now() - t;
 
@@ -137,37 +138,52 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   };
 }
 
-async function loadPhrase(
+/** A fetched file, or the input error that fetching it raised. */
+type Fetched = { ok: true; bytes: Uint8Array } | { ok: false; error: ReadScoreInputError };
+
+async function fetchAudio(audio: AudioSource, ref: string): Promise<Fetched> {
+  try {
+    return { ok: true, bytes: await audio.read(ref) };
+  } catch (error) {
+    if (error instanceof ReadScoreInputError) return { ok: false, error };
+    throw error;
+  }
+}
+
+function decodePhraseAudio(
   phrase: Phrase,
+  files: readonly Fetched[],
   audio: AudioSource,
   rate: number,
   maxAudioSec: number,
   timings: StageTimings,
   logger: ScoreLogger,
   activityId: string,
-): Promise<LoadedPhrase> {
+): LoadedPhrase {
   const warnings: string[] = [];
   if (phrase.segments.length === 0) {
     return { phrase, warnings, reason: { code: 'no-audio', message: `phrase ${phrase.phraseIndex} has no audio` } };
   }
   const segments = [];
-  for (const segment of phrase.segments) {
+  for (const [k, segment] of phrase.segments.entries()) {
+    const file = files[k] as Fetched;
+    if (!file.ok) return { phrase, warnings, reason: { code: file.error.code, message: file.error.message } };
+    const name = audio.describe(segment.audio);
     let t = performance.now();
     let decoded: ReturnType<typeof readWav>;
     try {
-      const bytes = await audio.read(segment.audio);
-      decoded = readWav(bytes, audio.describe(segment.audio), { maxDurationSec: maxAudioSec });
+      decoded = readWav(file.bytes, name, { maxDurationSec: maxAudioSec });
     } catch (error) {
-      timings.read += performance.now() - t;
       if (error instanceof ReadScoreInputError) return { phrase, warnings, reason: { code: error.code, message: error.message } };
       throw error;
+    } finally {
+      timings.read += performance.now() - t;
     }
-    timings.read += performance.now() - t;
     t = performance.now();
-    if (decoded.sampleRate !== rate) warnings.push(`${audio.describe(segment.audio)}: resampled ${decoded.sampleRate} Hz → ${rate} Hz`);
+    if (decoded.sampleRate !== rate) warnings.push(`${name}: resampled ${decoded.sampleRate} Hz → ${rate} Hz`);
     const samples = resample(decoded.samples, decoded.sampleRate, rate);
     timings.resample += performance.now() - t;
-    segments.push({ sequenceNumber: segment.sequenceNumber, samples, source: audio.describe(segment.audio) });
+    segments.push({ sequenceNumber: segment.sequenceNumber, samples, source: name });
   }
   const assembled = assembleSegments(segments);
   for (const gap of assembled.dropped) {
