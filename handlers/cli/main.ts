@@ -271,6 +271,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // grpc-js passes an IP literal as the TLS server name when the Triton URL is an IP address, and
+  // Node warns about it on every run (DEP0123); the certificate's IP SAN is still verified.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    if (warning.code !== 'DEP0123') process.stderr.write(`${warning.name}: ${warning.message}\n`);
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
