@@ -8,7 +8,7 @@ import type { PhraseLogits } from '../core/decode';
 import { ModelError } from '../core/errors';
 import type { ModelFolder, ModelManifest } from '../core/model';
 import { type Engine, type EngineDescription, EngineError, type Inference } from '../core/pipeline/engine';
-import { padBatch, splitLogits } from './logits';
+import { BatchBuffers, splitLogits } from './logits';
 
 /** Options of the CPU engine. */
 export interface CpuOnnxOptions {
@@ -26,6 +26,9 @@ export class CpuOnnxEngine implements Engine {
   private readonly folder: ModelFolder;
   /** Milliseconds the load (session creation + warm-up) took. */
   readonly loadMs: number;
+  /** Milliseconds of the last `session.run`. */
+  private lastRunMs = 0;
+  private readonly buffers = new BatchBuffers();
 
   private constructor(folder: ModelFolder, session: ort.InferenceSession, threads: number, loadMs: number) {
     this.folder = folder;
@@ -82,21 +85,28 @@ export class CpuOnnxEngine implements Engine {
   }
 
   async infer(batch: readonly Float32Array[]): Promise<Inference> {
-    return { logits: await this.logits(batch), servedBy: 'cpu-onnx' };
+    const logits = await this.logits(batch);
+    return { logits, servedBy: 'cpu-onnx', modelMs: this.lastRunMs };
   }
 
   /** Runs the session on a padded batch and cuts each result to its own frames. */
   async logits(batch: readonly Float32Array[]): Promise<PhraseLogits[]> {
     if (batch.length === 0) return [];
-    const { data: input, longest } = padBatch(batch);
-    if (longest === 0) throw new EngineError('empty-input', 'every waveform of the batch is empty');
+    const padded = this.buffers.pad(batch);
+    const { data: input, longest } = padded;
     const { input: inName, output: outName } = this.manifest;
     let output: ort.Tensor;
     try {
+      if (longest === 0) throw new EngineError('empty-input', 'every waveform of the batch is empty');
+      const started = performance.now();
       const result = await this.session.run({ [inName.name]: new ort.Tensor('float32', input, [batch.length, longest]) });
+      this.lastRunMs = performance.now() - started;
       output = result[outName.name] as ort.Tensor;
     } catch (error) {
+      if (error instanceof EngineError) throw error;
       throw new EngineError('inference-failed', `onnxruntime failed on a batch of ${batch.length} × ${longest} samples: ${(error as Error).message}`, { cause: error });
+    } finally {
+      padded.release();
     }
     return splitLogits(output.data as Float32Array, output.dims, batch, this.manifest);
   }

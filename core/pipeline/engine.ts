@@ -18,6 +18,8 @@ export interface Inference {
   readonly logits: PhraseLogits[];
   /** The engine that actually ran it (a Triton engine may fall back to the CPU engine). */
   readonly servedBy: string;
+  /** Milliseconds spent running the model itself (`session.run`, or the Triton round trip). */
+  readonly modelMs?: number;
 }
 
 /**

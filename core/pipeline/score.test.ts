@@ -63,7 +63,7 @@ describe('scoreActivity', () => {
     expect(result.phrases[0]?.inserted.map((i) => [i.element, i.position])).toEqual([['x', 1]]);
     expect(result.totals).toMatchObject({ items: 7, correct: 5, errors: 2, substituted: 1, omitted: 1, inserted: 1, phrases: 3, unscoredPhrases: 0 });
     expect(result.totals.accuracy).toBeCloseTo(5 / 7, 10);
-    for (const stage of ['read', 'resample', 'preprocess', 'inference', 'decode', 'align', 'total'] as const) expect(result.timings[stage]).toBeGreaterThanOrEqual(0);
+    for (const stage of ['read', 'resample', 'preprocess', 'inference', 'model', 'decode', 'align', 'total'] as const) expect(result.timings[stage]).toBeGreaterThanOrEqual(0);
     expect(result.timings.total).toBeGreaterThan(0);
     expect(result).toMatchObject({ activityId: ID, storyId: 'story-1', engine: 'cpu-onnx', model: 'frame-picker@0.0.1' });
   });

@@ -70,7 +70,7 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   const logger = options.logger ?? silentLogger;
   const manifest = engine.manifest;
   const rate = manifest.sampleRate;
-  const timings: StageTimings = { read: 0, resample: 0, preprocess: 0, inference: 0, decode: 0, align: 0, total: 0 };
+  const timings: StageTimings = { read: 0, resample: 0, preprocess: 0, inference: 0, model: 0, decode: 0, align: 0, total: 0 };
   const maxAudioSec = options.maxAudioSec ?? DEFAULT_MAX_AUDIO_SEC;
 
   // Fetch every file at once (I/O overlaps; S3 reads especially), then decode in order.
@@ -98,6 +98,7 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   const inference = batch.length ? await engine.infer(batch) : { logits: [], servedBy: engine.describe().kind };
   const logits = inference.logits;
   timings.inference = performance.now() - t;
+  timings.model = inference.modelMs ?? timings.inference;
 
   t = performance.now();
   const vocabulary = { tokens: manifest.vocabulary, blank: manifest.blank, separator: manifest.separator, frameMs: (manifest.frameStride / rate) * 1000 };

@@ -90,7 +90,10 @@ export interface StageTimings {
   read: number;
   resample: number;
   preprocess: number;
+  /** The engine call (padding, the model, cutting results). */
   inference: number;
+  /** Of which the model itself ran (session.run, or the Triton round trip). */
+  model: number;
   decode: number;
   align: number;
   total: number;

@@ -7,12 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import type { PhraseLogits } from '../../core/decode';
 import { ConfigError, ModelError } from '../../core/errors';
 import type { ModelFolder, ModelManifest } from '../../core/model';
 import { type Engine, type EngineDescription, EngineError, type Inference } from '../../core/pipeline/engine';
-import { padBatch, splitLogits } from '../logits';
+import { BatchBuffers, splitLogits } from '../logits';
 import { CircuitBreaker } from './breaker';
 import { type ModelInferResponse, type ModelMetadata, TritonCallError, TritonClient } from './client';
 import type { TritonConfig } from './config';
@@ -115,6 +116,7 @@ export class TritonEngine implements Engine {
   readonly manifest: ModelManifest;
   readonly stats: TritonStats = { calls: 0, failures: 0, fallbacks: 0, retries: 0 };
   private readonly breaker: CircuitBreaker;
+  private readonly buffers = new BatchBuffers();
   private readonly modelVersion: string;
 
   private constructor(
@@ -183,9 +185,10 @@ export class TritonEngine implements Engine {
   async infer(batch: readonly Float32Array[]): Promise<Inference> {
     if (!this.breaker.tryPass()) return this.viaFallback(batch, new EngineError('breaker-open', `circuit breaker open for ${this.config.url}`));
     try {
+      const started = performance.now();
       const logits = await this.remote(batch);
       this.breaker.onSuccess();
-      return { logits, servedBy: 'triton' };
+      return { logits, servedBy: 'triton', modelMs: performance.now() - started };
     } catch (error) {
       this.stats.failures++;
       this.breaker.onFailure();
@@ -207,17 +210,23 @@ export class TritonEngine implements Engine {
     const out: PhraseLogits[] = [];
     for (let start = 0; start < batch.length; start += this.config.maxBatchSize) {
       const chunk = batch.slice(start, start + this.config.maxBatchSize);
-      const { data, longest } = padBatch(chunk);
-      if (longest === 0) throw new EngineError('empty-input', 'every waveform of the batch is empty');
-      this.stats.calls++;
-      const response = await this.client.modelInfer({
-        model_name: this.manifest.name,
-        model_version: this.modelVersion,
-        id: randomUUID(),
-        inputs: [{ name: this.manifest.input.name, datatype: 'FP32', shape: [chunk.length, longest] }],
-        outputs: [{ name: this.manifest.output.name }],
-        raw_input_contents: [Buffer.from(data.buffer, data.byteOffset, data.byteLength)],
-      });
+      const padded = this.buffers.pad(chunk);
+      const { data, longest } = padded;
+      let response: ModelInferResponse;
+      try {
+        if (longest === 0) throw new EngineError('empty-input', 'every waveform of the batch is empty');
+        this.stats.calls++;
+        response = await this.client.modelInfer({
+          model_name: this.manifest.name,
+          model_version: this.modelVersion,
+          id: randomUUID(),
+          inputs: [{ name: this.manifest.input.name, datatype: 'FP32', shape: [chunk.length, longest] }],
+          outputs: [{ name: this.manifest.output.name }],
+          raw_input_contents: [Buffer.from(data.buffer, data.byteOffset, data.byteLength)],
+        });
+      } finally {
+        padded.release();
+      }
       this.stats.retries += this.client.lastAttempts - 1;
       const logits = logitsFromResponse(response, this.manifest, chunk.length);
       out.push(...splitLogits(logits.data, logits.dims, chunk, this.manifest));

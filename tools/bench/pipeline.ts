@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   const samples: StageTimings[] = [];
   for (let i = 0; i < runs; i++) samples.push((await scoreManifest(manifest, engine, {})).timings);
   await engine.close();
-  const stages = ['read', 'resample', 'preprocess', 'inference', 'decode', 'align', 'total'] as const;
+  const stages = ['read', 'resample', 'preprocess', 'inference', 'model', 'decode', 'align', 'total'] as const;
   const warm = Object.fromEntries(
     stages.map((s) => [
       s,
@@ -149,7 +149,8 @@ async function main(): Promise<void> {
       },
     ]),
   ) as Record<(typeof stages)[number], { median: number; p90: number }>;
-  const outsideInference = warm.total.median - warm.inference.median;
+  // The issue's measure: everything except session.run itself.
+  const outsideInference = warm.total.median - warm.model.median;
 
   // Resampling: band-limited vs the linear-interpolation baseline, 60 s at 44.1 kHz.
   const sixty = resample(
@@ -194,8 +195,8 @@ async function main(): Promise<void> {
         'warm activity latency',
         `${warm.total.median.toFixed(1)} ms`,
         '≤ 300 ms',
-        `session.run alone ${warm.inference.median.toFixed(1)} ms`,
-        `${(warm.total.median / warm.inference.median).toFixed(2)}×`,
+        `session.run alone ${warm.model.median.toFixed(1)} ms`,
+        `${(warm.total.median / warm.model.median).toFixed(2)}×`,
       ],
       ['everything except session.run', `${((outsideInference / warm.total.median) * 100).toFixed(1)} %`, '≤ 10 %', '', ''],
       [
