@@ -132,6 +132,15 @@ describe('TritonEngine refusals and faults', () => {
     expect(parseTritonConfig({ url: 'grpcs://triton.internal', ca: { file: 'ca.pem' } }).target).toBe('triton.internal:443');
   });
 
+  it('reads the CA bundle from a Secrets Manager secret through the injected reader', async () => {
+    const asked: string[] = [];
+    const secrets = { read: async (id: string) => (asked.push(id), ca.caPem) };
+    const engine = await load({ ca: { secret: 'readscore/triton-ca' } }, { secrets });
+    expect(asked).toEqual(['readscore/triton-ca']);
+    await engine.close();
+    await expect(load({ ca: { secret: 'readscore/triton-ca' } })).rejects.toThrow(/readscore\/triton-ca: the CA bundle is in Secrets Manager but no secret reader was configured/);
+  });
+
   it('requires a CA bundle', () => {
     expect(() => parseTritonConfig({ url: 'https://x:1' } as TritonConfigInput)).toThrow(/a CA bundle is required/);
   });
