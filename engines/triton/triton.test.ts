@@ -134,7 +134,12 @@ describe('TritonEngine refusals and faults', () => {
 
   it('reads the CA bundle from a Secrets Manager secret through the injected reader', async () => {
     const asked: string[] = [];
-    const secrets = { read: async (id: string) => (asked.push(id), ca.caPem) };
+    const secrets = {
+      read: async (id: string) => {
+        asked.push(id);
+        return ca.caPem;
+      },
+    };
     const engine = await load({ ca: { secret: 'readscore/triton-ca' } }, { secrets });
     expect(asked).toEqual(['readscore/triton-ca']);
     await engine.close();
