@@ -96,7 +96,7 @@ def heldout_voices(rng, family):
     return [Voice(rng, "espeak", v, accent=a) for v in G.HELDOUT_VARIANTS for a in ("en-us", "en-gb")]
 
 
-def plan_phrase(rng, cat, items, p_err):
+def plan_phrase(rng, cat, items, p_sub, p_omit):
     """Decide what is said for each item. Returns (spoken elements with roles, expected verdicts)."""
     said, verdicts = [], []
     for item in items:
@@ -104,12 +104,12 @@ def plan_phrase(rng, cat, items, p_err):
         r = rng.random()
         pron = [p for p in it["pronunciations"] if p not in UNSYNTH]
         acc = [a for a in it["accepted"] if a not in UNSYNTH]
-        if r < p_err / 2:
+        if r < p_sub:
             others = [e for e in cat.letter_elements if e not in cat.ok_set(item)]
             e = others[rng.integers(len(others))]
             said.append(e)
             verdicts.append({"item": item, "verdict": "substituted", "heardAs": e})
-        elif r < p_err:
+        elif r < p_sub + p_omit:
             verdicts.append({"item": item, "verdict": "omitted"})
         elif acc and rng.random() < 0.1:
             e = acc[rng.integers(len(acc))]
@@ -145,7 +145,7 @@ def write_wav(path, a):
         w.writeframes(a.tobytes())
 
 
-def make_activity(rng, cat, voice, out_dir, n_phrases, items_range=(3, 8), p_err=0.0, p_ins=0.0,
+def make_activity(rng, cat, voice, out_dir, n_phrases, items_range=(3, 8), p_sub=0.0, p_omit=0.0, p_ins=0.0,
                   p_late=0.0, story="synthetic"):
     os.makedirs(out_dir, exist_ok=True)
     act_id = "".join("0123456789ABCDEF"[rng.integers(16)] for _ in range(32))
@@ -156,7 +156,7 @@ def make_activity(rng, cat, voice, out_dir, n_phrases, items_range=(3, 8), p_err
     for pi in range(n_phrases):
         n = int(rng.integers(items_range[0], items_range[1] + 1))
         items = [cat.names[i] for i in rng.choice(len(cat.names), size=n, replace=False)]
-        said, verdicts = plan_phrase(rng, cat, items, p_err)
+        said, verdicts = plan_phrase(rng, cat, items, p_sub, p_omit)
         inserted = []
         if rng.random() < p_ins:
             exp_all = set().union(*[cat.ok_set(i) for i in items])

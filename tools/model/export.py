@@ -8,7 +8,7 @@ import sys
 import torch
 
 import common as C
-from model import LettersCTC
+from model import LettersCTC, fuse_for_inference
 
 VERSION = os.environ.get("MODEL_VERSION", "1.0.0")
 MODEL_DIR = os.path.join(C.REPO, "models", f"letters-ctc-{VERSION}")
@@ -18,8 +18,9 @@ OUTPUT_NAME = "logits"
 
 def export_model(model, step=None, out_dir=MODEL_DIR):
     os.makedirs(out_dir, exist_ok=True)
-    m = copy.deepcopy(model).eval()
+    m = fuse_for_inference(model)
     m.spec_augment = False
+    m.frontend.precise = True
     dummy = torch.randn(2, 16000)
     tmp = os.path.join(out_dir, "model.onnx.tmp")
     with torch.no_grad():
@@ -66,6 +67,8 @@ def load_checkpoint(path):
     blocks = len([k for k in st["model"] if k.startswith("blocks.") and k.endswith(".dw.weight")])
     m = LettersCTC(blocks=blocks)
     m.load_state_dict(st["model"])
+    m = fuse_for_inference(m)
+    m.frontend.precise = True
     return m.eval(), st
 
 

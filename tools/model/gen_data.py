@@ -320,7 +320,7 @@ def gen(rng, content, n, fn):
 
 
 def main():
-    n_chunks = int(os.environ.get("TRAIN_CHUNKS", "12"))
+    n_chunks = int(os.environ.get("TRAIN_CHUNKS", "16"))
     chunk = int(os.environ.get("CHUNK_SIZE", "1000"))
     n_eval = int(os.environ.get("EVAL_SIZE", "400"))
     variants = espeak_variants()

@@ -11,18 +11,18 @@ import common as C
 EX = os.path.join(C.REPO, "examples")
 SEED = 4242
 
-# name, family, voice index, phrases, p_err, p_ins, p_late
+# name, family, voice, phrases, p_sub, p_omit, p_ins, p_late
 SPECS = [
-    ("01-correct-espeak-f3", "espeak", "f3", 4, 0.0, 0.0, 0.0),
-    ("02-correct-festival-kal", "festival", "kal_diphone", 4, 0.0, 0.0, 0.0),
-    ("03-correct-espeak-klatt4", "espeak", "klatt4", 3, 0.0, 0.0, 0.0),
-    ("04-substitutions-espeak-Annie", "espeak", "Annie", 4, 0.35, 0.0, 0.0),
-    ("05-errors-festival-ked", "festival", "ked_diphone", 4, 0.3, 0.0, 0.0),
-    ("06-insertions-espeak-m5", "espeak", "m5", 3, 0.0, 1.0, 0.0),
-    ("07-late-answers-espeak-linda", "espeak", "linda", 4, 0.0, 0.0, 1.0),
-    ("08-mixed-festival-kal", "festival", "kal_diphone", 5, 0.3, 0.5, 0.3),
-    ("09-mixed-espeak-john", "espeak", "john", 5, 0.3, 0.5, 0.3),
-    ("10-correct-espeak-grandma", "espeak", "grandma", 3, 0.0, 0.0, 0.0),
+    ("01-correct-espeak-f3", "espeak", "f3", 4, 0.0, 0.0, 0.0, 0.0),
+    ("02-correct-festival-kal", "festival", "kal_diphone", 4, 0.0, 0.0, 0.0, 0.0),
+    ("03-correct-espeak-klatt4", "espeak", "klatt4", 3, 0.0, 0.0, 0.0, 0.0),
+    ("04-substitutions-espeak-Annie", "espeak", "Annie", 4, 0.3, 0.0, 0.0, 0.0),
+    ("05-omissions-festival-ked", "festival", "ked_diphone", 4, 0.0, 0.25, 0.0, 0.0),
+    ("06-insertions-espeak-m5", "espeak", "m5", 3, 0.0, 0.0, 1.0, 0.0),
+    ("07-late-answers-espeak-linda", "espeak", "linda", 4, 0.0, 0.0, 0.0, 0.6),
+    ("08-mixed-festival-kal", "festival", "kal_diphone", 5, 0.15, 0.15, 0.5, 0.3),
+    ("09-mixed-espeak-john", "espeak", "john", 5, 0.15, 0.15, 0.5, 0.3),
+    ("10-correct-espeak-grandma", "espeak", "grandma", 3, 0.0, 0.0, 0.0, 0.0),
 ]
 
 
@@ -30,14 +30,19 @@ def main():
     rng = np.random.default_rng(SEED)
     cat = A.Catalog()
     rows = []
-    for name, fam, vname, n, p_err, p_ins, p_late in SPECS:
+    if os.path.isdir(EX):  # drop earlier generated folders (names start with two digits and a dash)
+        for old in os.listdir(EX):
+            if len(old) > 3 and old[:2].isdigit() and old[2] == "-" and os.path.isdir(os.path.join(EX, old)):
+                shutil.rmtree(os.path.join(EX, old))
+    for name, fam, vname, n, p_sub, p_omit, p_ins, p_late in SPECS:
+        p_err = p_sub + p_omit
         d = os.path.join(EX, name)
         if os.path.exists(d):
             shutil.rmtree(d)
         accent = "en-gb" if vname in ("klatt4", "linda") else "en-us"
         voice = A.Voice(rng, fam, vname, accent=accent)
         while True:
-            _, exp, meta = A.make_activity(rng, cat, voice, d, n, items_range=(3, 8), p_err=p_err, p_ins=p_ins,
+            _, exp, meta = A.make_activity(rng, cat, voice, d, n, items_range=(3, 8), p_sub=p_sub, p_omit=p_omit, p_ins=p_ins,
                                            p_late=p_late, story=f"example-{name[:2]}")
             verdicts = [v["verdict"] for p in exp["phrases"] for v in p["items"]]
             if p_err == 0 or any(v in ("substituted", "omitted") for v in verdicts):

@@ -47,15 +47,36 @@ class LogMel(nn.Module):
         kern = torch.cat([torch.cos(ang) * win, -torch.sin(ang) * win], 0).float()  # [2F, N_FFT]
         self.register_buffer("stft_kernel", kern[:, None, :])
         self.register_buffer("mel_fb", mel_filterbank(n_freqs, N_MELS, SR).t().contiguous()[:, :, None])
+        self.register_buffer("dft64", kern.t().double().contiguous(), persistent=False)  # [N_FFT, 2F]
+        self.register_buffer("mel64", mel_filterbank(n_freqs, N_MELS, SR).double(), persistent=False)
         self.n_freqs = n_freqs
+        # precise=True (export/eval): exact framing + float64 DFT/mel/log, so onnxruntime and PyTorch
+        # agree to ~1e-6 (float32 DFT sums lose ~1e-4 relative precision in quiet frames).
+        # precise=False (training): the same maths as one float32 Conv1d, faster.
+        self.precise = False
 
     def forward(self, wav):  # wav [B, N]
+        if self.precise:
+            return self._forward_precise(wav)
         x = F.pad(wav[:, None, :], (200, 199))
         spec = F.conv1d(x, self.stft_kernel, stride=HOP)  # [B, 2F, T]
         re, im = spec[:, : self.n_freqs], spec[:, self.n_freqs:]
         power = re * re + im * im
         mel = F.conv1d(power, self.mel_fb)  # [B, M, T]
         return torch.log(mel + 1e-6)
+
+    def _forward_precise(self, wav):
+        n = wav.shape[1]
+        t = (n + 159) // 160  # frames = ceil(N / 160)
+        x = F.pad(wav, (200, 199 + 160))
+        n80 = (n + 559) // 80
+        blocks = x[:, : n80 * 80].reshape(x.shape[0], -1, 80)  # [B, n80, 80]
+        # frame k = blocks 2k .. 2k+4 (window 400 = 5 blocks, hop 160 = 2 blocks): exact copies
+        frames = torch.cat([blocks[:, j: j + 2 * t - 1: 2] for j in range(5)], dim=2)  # [B, T, 400]
+        spec = torch.matmul(frames.double(), self.dft64)  # [B, T, 2F]
+        re, im = spec[..., : self.n_freqs], spec[..., self.n_freqs:]
+        mel = torch.matmul(re * re + im * im, self.mel64)  # [B, T, M]
+        return torch.log(mel + 1e-6).float().transpose(1, 2)
 
 
 class Block(nn.Module):
@@ -111,3 +132,31 @@ class LettersCTC(nn.Module):
 
 def n_frames(n_samples):
     return (n_samples + 319) // 320
+
+
+def _fold(conv, bn):
+    """Conv1d followed by eval-mode BatchNorm1d -> one Conv1d with bias (folded in float64)."""
+    w = conv.weight.detach().double()
+    b = conv.bias.detach().double() if conv.bias is not None else torch.zeros(w.shape[0], dtype=torch.float64)
+    scale = bn.weight.detach().double() / torch.sqrt(bn.running_var.double() + bn.eps)
+    new = nn.Conv1d(conv.in_channels, conv.out_channels, conv.kernel_size[0], stride=conv.stride[0],
+                    padding=conv.padding[0], groups=conv.groups, bias=True)
+    new.weight.data = (w * scale[:, None, None]).float()
+    new.bias.data = ((b - bn.running_mean.double()) * scale + bn.bias.detach().double()).float()
+    return new
+
+
+def fuse_for_inference(model):
+    """Returns an eval-mode copy with conv+BN folded, so PyTorch and onnxruntime run the same weights."""
+    import copy
+    m = copy.deepcopy(model).eval()
+    if isinstance(m.bn0, nn.Identity):  # already fused
+        return m
+    m.conv0 = _fold(m.conv0, m.bn0)
+    m.bn0 = nn.Identity()
+    for blk in m.blocks:
+        blk.dw = _fold(blk.dw, blk.bn1)
+        blk.bn1 = nn.Identity()
+        blk.pw = _fold(blk.pw, blk.bn2)
+        blk.bn2 = nn.Identity()
+    return m

@@ -11,8 +11,9 @@ for tool in espeak-ng flite festival node; do
 done
 $PY -c 'import torch, onnx, scipy, numpy' || { echo "missing python3-torch/onnx/scipy (apt)" >&2; exit 1; }
 
-TRAIN_CHUNKS="${TRAIN_CHUNKS:-24}" $PY gen_data.py 2>&1 | tee work/gen.log
-RESUME="${RESUME:-0}" TRAIN_MINUTES="${TRAIN_MINUTES:-88}" BLOCKS="${BLOCKS:-10}" BATCH_SECONDS="${BATCH_SECONDS:-80}" \
+TRAIN_CHUNKS="${TRAIN_CHUNKS:-16}" $PY gen_data.py 2>&1 | tee work/gen.log
+rm -f work/train.part*.log
+RESUME="${RESUME:-0}" TRAIN_MINUTES="${TRAIN_MINUTES:-100}" BLOCKS="${BLOCKS:-10}" BATCH_SECONDS="${BATCH_SECONDS:-80}" \
   $PY train.py 2>&1 | tee work/train.log
 $PY export.py work/ckpt/last.pt
 $PY evaluate.py 2>&1 | tee work/eval.log

@@ -9,7 +9,8 @@ async function main() {
   const [modelPath, inPath, batch, samples, outPath] = process.argv.slice(2);
   const buf = fs.readFileSync(inPath);
   const data = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-  const session = await ort.InferenceSession.create(modelPath);
+  const opt = process.env.ORT_OPT_LEVEL ? { graphOptimizationLevel: process.env.ORT_OPT_LEVEL } : {};
+  const session = await ort.InferenceSession.create(modelPath, opt);
   const input = new ort.Tensor('float32', data, [Number(batch), Number(samples)]);
   const out = await session.run({ [session.inputNames[0]]: input });
   const logits = out[session.outputNames[0]];
