@@ -376,7 +376,7 @@ def write_eval_md(model_dir, st, per, stats, via, onnx_res, secs, n_clean, n_err
              + ("yes" if all(c["frames"] == c["ceilN320"] for c in onnx_res["cases"]) else "NO"))
     L.append(f"- manifest sha256 matches: {onnx_res['manifestShaOk']}; vocabulary matches: {onnx_res['manifestVocabOk']}")
     L.append(f"- overall: **{'ok' if onnx_res['ok'] else 'FAILED'}**\n")
-    L.append("## 4. Training log (summary of tools/model/work/train.log)\n")
+    L.append("## 4. Training log (excerpt of tools/model/work/train*.log)\n")
     summ, last = train_log_summary()
     L.append(summ + "\n")
     notes = os.path.join(C.WORK, "NOTES.md")
@@ -445,15 +445,17 @@ festival {p(items['festival']['correct_judged_ok'])}; injected errors flagged â€
   formants, hesitations, whispering, background classroom noise, microphones). Expect a large drop.
 - Held-out festival voices share some diphone sources with flite's kal voice, so the "held-out
   family" figure is optimistic for truly new voices.
-- Aspirated `ph`/`th` elements are not specifically modelled; bare `p`/`t` usually decode as `p`/`t`.
+- It does **not** meet the accuracy targets set for it (held-out PER, correct-item acceptance);
+  see EVAL.md. It is under-trained (about 100 CPU-minutes).
+- Aspirated `ph`/`th` elements were not synthesised specifically (bare `p`/`t` are labelled `p`/`t`).
 - No language model or item prior: it hears phones, the ReadScore aligner decides verdicts.
 
 ## Bring your own model
 
 Any CTC model that follows the same contract (manifest `readscore-model/1`, 16 kHz normalised
 waveform in, `[batch, frames, vocab]` logits out, blank + separator + phones) can replace this one:
-see `docs/models.md` for the manifest fields, how to check a folder
-(`readscore model check <dir>`) and how to point the CLI, the Lambda and Triton at it.
+see `docs/models.md`. `readscore model check <dir>` checks a model folder; the recipe in
+`tools/model/` shows one way to train and export such a model.
 """
     with open(os.path.join(model_dir, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
         f.write(text)
