@@ -885,6 +885,20 @@ mod tests {
         Table::new(3, 4, &sub, &kind, 1.0, 1.0).unwrap()
     }
 
+    /// A random table, ref and hyp (lengths drawn by `len`) and padding that fits the hyp.
+    fn random_case(rng: &mut Rng, len: impl Fn(&mut Rng) -> usize) -> (Table, Vec<u32>, Vec<u32>, usize, usize) {
+        let items = 1 + rng.below(6) as usize;
+        let elements = 1 + rng.below(7) as usize;
+        let t = random_table(rng, items, elements);
+        let n = len(rng);
+        let r: Vec<u32> = (0..n).map(|_| rng.below(items as u64) as u32).collect();
+        let m = len(rng);
+        let h: Vec<u32> = (0..m).map(|_| rng.below(elements as u64) as u32).collect();
+        let lead = (rng.below(4) as usize).min(h.len());
+        let trail = (rng.below(4) as usize).min(h.len() - lead);
+        (t, r, h, lead, trail)
+    }
+
     fn random_table(rng: &mut Rng, items: usize, elements: usize) -> Table {
         let mut sub = vec![0.0; items * elements];
         let mut kind = vec![2u8; items * elements];
@@ -954,14 +968,8 @@ mod tests {
         let mut rng = Rng(0x9E3779B97F4A7C15);
         let mut ws = Workspace::new();
         for round in 0..20_000 {
-            let items = 1 + rng.below(6) as usize;
-            let elements = 1 + rng.below(7) as usize;
-            let t = random_table(&mut rng, items, elements);
             let max_len = if round % 10 == 0 { 60 } else { 9 };
-            let r: Vec<u32> = (0..rng.below(max_len)).map(|_| rng.below(items as u64) as u32).collect();
-            let h: Vec<u32> = (0..rng.below(max_len)).map(|_| rng.below(elements as u64) as u32).collect();
-            let lead = (rng.below(4) as usize).min(h.len());
-            let trail = (rng.below(4) as usize).min(h.len() - lead);
+            let (t, r, h, lead, trail) = random_case(&mut rng, |rng| rng.below(max_len) as usize);
             let got = ws.align(&t, &r, &h, lead as u64, trail as u64).unwrap();
             let want = reference_align(&t, &r, &h, lead, trail);
             assert_eq!(got, want, "r={r:?} h={h:?} lead={lead} trail={trail}");
@@ -975,13 +983,7 @@ mod tests {
         let mut rng = Rng(0xD1B54A32D192ED03);
         let mut ws = Workspace::new();
         for _ in 0..20_000 {
-            let items = 1 + rng.below(6) as usize;
-            let elements = 1 + rng.below(7) as usize;
-            let t = random_table(&mut rng, items, elements);
-            let r: Vec<u32> = (1..=1 + rng.below(10)).map(|_| rng.below(items as u64) as u32).collect();
-            let h: Vec<u32> = (1..=1 + rng.below(10)).map(|_| rng.below(elements as u64) as u32).collect();
-            let lead = (rng.below(4) as usize).min(h.len());
-            let trail = (rng.below(4) as usize).min(h.len() - lead);
+            let (t, r, h, lead, trail) = random_case(&mut rng, |rng| 1 + rng.below(10) as usize);
             let (n, m) = (r.len(), h.len());
             grow(&mut ws.row_a, m + 1).unwrap();
             grow(&mut ws.row_b, m + 1).unwrap();

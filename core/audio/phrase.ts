@@ -43,14 +43,7 @@ export function assembleSegments(segments: readonly PhraseSegment[]): AssembledP
     }
     kept.push(segment);
   }
-  const total = kept.reduce((sum, s) => sum + s.samples.length, 0);
-  const samples = new Float32Array(total);
-  let at = 0;
-  for (const segment of kept) {
-    samples.set(segment.samples, at);
-    at += segment.samples.length;
-  }
-  return { samples, dropped };
+  return { samples: joinParts(kept.map((s) => s.samples)), dropped };
 }
 
 /**

@@ -2,6 +2,7 @@
  * Preprocessing shared by every engine (the old system normalised on one path only: two engines,
  * two answers). Engines receive audio already normalised by this function.
  */
+import { joinParts } from '../audio/phrase';
 import type { ModelManifest } from './manifest';
 import { Normalization } from './manifest';
 
@@ -11,17 +12,10 @@ import { Normalization } from './manifest';
  */
 export function normalizeForModel(audio: Float32Array | readonly Float32Array[], manifest: Pick<ModelManifest, 'normalization'>): Float32Array {
   const parts = audio instanceof Float32Array ? [audio] : audio;
+  if (manifest.normalization === Normalization.None) return joinParts(parts);
   let n = 0;
   for (const part of parts) n += part.length;
   const out = new Float32Array(n);
-  if (manifest.normalization === Normalization.None) {
-    let at = 0;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
-  }
   if (n === 0) return out;
   // Two passes over the input (mean, then variance about it: stable for long, loud audio), one write.
   let sum = 0;

@@ -15,7 +15,7 @@ import { createEngine, type EngineKind } from '../../engines/factory';
 import { parseTritonUrl, type TritonConfigInput } from '../../engines/triton/config';
 import { writeTritonRepository } from '../../engines/triton/modelRepository';
 import { findActivities } from './activities';
-import { formatActivity, formatTotals } from './format';
+import { formatActivity } from './format';
 import { checkModel } from './modelCheck';
 import { progressBar } from './progress';
 import { scoreManifest } from './run';
@@ -287,5 +287,3 @@ if (require.main === module) {
     },
   );
 }
-
-export { formatTotals };

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,7 @@ import { CpuOnnxEngine } from '../../engines/cpuOnnx';
 import { projectRoot, resolveModelDir } from '../../engines/factory';
 import { parseTritonConfig } from '../../engines/triton/config';
 import { TritonEngine } from '../../engines/triton/tritonEngine';
-import { median, percentile, printTable, writeJson } from './report';
+import { median, percentile, printTable, runBenchmark, writeJson } from './report';
 
 /** Ten 6 s phrases padded with 3 s of neighbours (as the pipeline sends them), speech-like noise. */
 function activityBatch(rate: number, manifest: Parameters<typeof normalizeForModel>[1]): Float32Array[] {
@@ -92,11 +92,7 @@ async function main(): Promise<void> {
         ['added overhead (target ≤ 5 ms)', (t - c).toFixed(1), '', ''],
       ],
     );
-    const path = writeJson(root, 'engines', {
-      date: new Date().toISOString(),
-      node: process.version,
-      cores: cpus().length,
-      cpu: cpus()[0]?.model,
+    writeJson(root, 'engines', {
       model: modelDir,
       inputBytes: bytes,
       runs: cpuTimes.length,
@@ -106,13 +102,9 @@ async function main(): Promise<void> {
       medianTritonMs: t,
       overheadMs: t - c,
     });
-    process.stdout.write(`\nwrote ${path}\n`);
   } finally {
     server.stop();
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`bench:engines failed: ${error.stack ?? error}\n`);
-  process.exitCode = 1;
-});
+runBenchmark('bench:engines', main);

@@ -18,7 +18,7 @@ import type { StageTimings } from '../../core/scoring/types';
 import { CpuOnnxEngine } from '../../engines/cpuOnnx';
 import { projectRoot, resolveModelDir } from '../../engines/factory';
 import { scoreManifest } from '../../handlers/cli/run';
-import { median, percentile, printTable, writeJson } from './report';
+import { median, percentile, printTable, runBenchmark, writeJson } from './report';
 
 const RATE_IN = 44100;
 const PHRASES = 10;
@@ -217,11 +217,7 @@ async function main(): Promise<void> {
       ['resample 60 s 44.1 kHz → 16 kHz', `${resampleMs.toFixed(1)} ms`, '≤ 30 ms', `linear interpolation ${linearMs.toFixed(1)} ms`, `${(resampleMs / linearMs).toFixed(2)}×`],
     ],
   );
-  const path = writeJson(root, 'pipeline', {
-    date: new Date().toISOString(),
-    node: process.version,
-    cores: cpus().length,
-    cpu: cpus()[0]?.model,
+  writeJson(root, 'pipeline', {
     model: modelDir,
     activity: { seconds: SECONDS, rate: RATE_IN, phrases: PHRASES, items: ITEMS },
     warmRuns: runs,
@@ -232,10 +228,6 @@ async function main(): Promise<void> {
     batch: { concurrency1: batch1, concurrency2: batch2, speedup: batch2.activitiesPerSecond / batch1.activitiesPerSecond },
     resample: { bandLimitedMs: resampleMs, linearBaselineMs: linearMs },
   });
-  process.stdout.write(`\nwrote ${path}\n`);
 }
 
-main().catch((error) => {
-  process.stderr.write(`bench:pipeline failed: ${error.stack ?? error}\n`);
-  process.exitCode = 1;
-});
+runBenchmark('bench:pipeline', main);

@@ -1,5 +1,6 @@
 /** Shared helpers of the benchmark scripts: statistics, a printed table, a JSON file. */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 
 /** Median of a list of numbers. */
@@ -23,11 +24,21 @@ export function printTable(title: string, header: string[], rows: (string | numb
   process.stdout.write(`\n${title}\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${cells.slice(1).map(line).join('\n')}\n`);
 }
 
-/** Writes `bench-results/<name>.json` and returns its path. */
-export function writeJson(root: string, name: string, value: unknown): string {
+/** Writes `bench-results/<name>.json` with the date and machine in front of `figures`, and says so. */
+export function writeJson(root: string, name: string, figures: object): string {
   const dir = join(root, 'bench-results');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.json`);
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  const machine = { date: new Date().toISOString(), node: process.version, cores: cpus().length, cpu: cpus()[0]?.model };
+  writeFileSync(path, `${JSON.stringify({ ...machine, ...figures }, null, 2)}\n`);
+  process.stdout.write(`\nwrote ${path}\n`);
   return path;
+}
+
+/** Runs a benchmark's main function; a failure is printed and sets exit code 1. */
+export function runBenchmark(name: string, main: () => Promise<void>): void {
+  main().catch((error) => {
+    process.stderr.write(`${name} failed: ${error.stack ?? error}\n`);
+    process.exitCode = 1;
+  });
 }
