@@ -8,9 +8,9 @@ import sys
 import torch
 
 import common as C
-from model import LettersCTC, fuse_for_inference
+from model import build, fuse_for_inference
 
-VERSION = os.environ.get("MODEL_VERSION", "1.0.0")
+VERSION = os.environ.get("MODEL_VERSION", "1.1.0")
 MODEL_DIR = os.path.join(C.REPO, "models", f"letters-ctc-{VERSION}")
 INPUT_NAME = "audio"
 OUTPUT_NAME = "logits"
@@ -62,14 +62,19 @@ def write_manifest(out_dir=MODEL_DIR, step=None):
         f.write("\n")
 
 
-def load_checkpoint(path):
-    st = torch.load(path, map_location="cpu")
+def model_from_state(st):
+    """Eval-mode model (BatchNorm folded, precise front end) from a checkpoint dict."""
     blocks = len([k for k in st["model"] if k.startswith("blocks.") and k.endswith(".dw.weight")])
-    m = LettersCTC(blocks=blocks)
+    m = build(st.get("arch", "conv"), blocks=blocks)
     m.load_state_dict(st["model"])
     m = fuse_for_inference(m)
     m.frontend.precise = True
-    return m.eval(), st
+    return m.eval()
+
+
+def load_checkpoint(path):
+    st = torch.load(path, map_location="cpu")
+    return model_from_state(st), st
 
 
 if __name__ == "__main__":

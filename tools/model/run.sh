@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates data, trains, exports, evaluates letters-ctc and rewrites examples/. Seeds are fixed.
-# Not run in CI. Needs Debian packages (see README.md) and /usr/bin/python3; ~2 h on one CPU core.
+# Not run in CI. Needs Debian packages (see README.md) and /usr/bin/python3; ~4 h on a 2-core CPU.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=/usr/bin/python3
-export OMP_NUM_THREADS=1
+THREADS="${THREADS:-$(nproc)}"
+export THREADS OMP_NUM_THREADS="$THREADS"
 mkdir -p work
 for tool in espeak-ng flite festival node; do
   command -v "$tool" >/dev/null || { echo "missing $tool (see tools/model/README.md)" >&2; exit 1; }
@@ -13,9 +14,10 @@ $PY -c 'import torch, onnx, scipy, numpy' || { echo "missing python3-torch/onnx/
 
 TRAIN_CHUNKS="${TRAIN_CHUNKS:-16}" $PY gen_data.py 2>&1 | tee work/gen.log
 rm -f work/train.part*.log
-RESUME="${RESUME:-0}" TRAIN_MINUTES="${TRAIN_MINUTES:-100}" BLOCKS="${BLOCKS:-10}" BATCH_SECONDS="${BATCH_SECONDS:-80}" \
+RESUME="${RESUME:-0}" TRAIN_MINUTES="${TRAIN_MINUTES:-230}" BLOCKS="${BLOCKS:-10}" BATCH_SECONDS="${BATCH_SECONDS:-80}" \
   $PY train.py 2>&1 | tee work/train.log
-$PY export.py work/ckpt/last.pt
+$PY average.py 4 2>&1 | tee work/average.log   # -> work/ckpt/final.pt (average of the last 4 if better on val)
+$PY export.py work/ckpt/final.pt
 $PY evaluate.py 2>&1 | tee work/eval.log
 $PY make_examples.py
-echo "done: models/letters-ctc-${MODEL_VERSION:-1.0.0}/ and examples/"
+echo "done: models/letters-ctc-${MODEL_VERSION:-1.1.0}/ and examples/"

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 import common as C
 from augment import Augmenter
-from model import LettersCTC, n_frames
+from model import build, n_frames
 
 SEED = 20261127
 BUDGET_MIN = float(os.environ.get("TRAIN_MINUTES", "80"))
@@ -25,7 +25,8 @@ BATCH_SEC = float(os.environ.get("BATCH_SECONDS", "100"))
 EXPORT_EVERY_MIN = float(os.environ.get("EXPORT_EVERY_MIN", "10"))
 LR = float(os.environ.get("LR", "2e-3"))
 POOL = int(os.environ.get("POOL", "160"))
-CKPT = os.path.join(C.WORK, "ckpt")
+ARCH = os.environ.get("ARCH", "conv")
+CKPT = os.environ.get("CKPT_DIR", os.path.join(C.WORK, "ckpt"))
 DATA = os.path.join(C.WORK, "data")
 
 
@@ -68,25 +69,37 @@ def make_batch(aug):
 
 
 def main():
-    torch.set_num_threads(1)
+    threads = int(os.environ.get("THREADS", "1"))
+    torch.set_num_threads(threads)
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     os.makedirs(CKPT, exist_ok=True)
-    model = LettersCTC(blocks=int(os.environ.get("BLOCKS", "10")))
+    model = build(ARCH, blocks=int(os.environ.get("BLOCKS", "10")))
     model.spec_augment = True
-    print(f"params {sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6:.3f}M", flush=True)
+    print(f"params {sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6:.3f}M "
+          f"arch {ARCH} threads {threads}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=1e-2)
     step, elapsed0 = 0, 0.0
+    segments = []
+    if os.environ.get("RESUME", "1") != "1":  # a fresh run: old checkpoints must not be averaged in
+        for old in glob.glob(os.path.join(CKPT, "*.pt")):
+            os.remove(old)
     if os.path.exists(os.path.join(CKPT, "last.pt")) and os.environ.get("RESUME", "1") == "1":
         st = torch.load(os.path.join(CKPT, "last.pt"))
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         step, elapsed0 = st["step"], st["elapsed"]
+        segments = st.get("segments") or [{"fromMin": 0.0, "toMin": round(elapsed0 / 60, 1), "threads": None,
+                                            "fromStep": 0}]  # older checkpoints did not record them
         print(f"resumed at step {step}", flush=True)
+    if step:  # a resumed run draws new utterances instead of replaying the first run's sequence
+        rng = np.random.default_rng([SEED, step])
     clips, nfiles = load_train()
     aug = Augmenter(clips, rng)
     print(f"train clips {len(clips)} from {nfiles} chunks", flush=True)
     t0 = time.time() - elapsed0
+    # wall-clock segments of this run (start/end minutes, threads), kept in every checkpoint
+    segments = segments + [{"fromMin": round(elapsed0 / 60, 1), "threads": threads, "fromStep": step}]
     last_export = time.time()
     last_reload = time.time()
     warm = 150
@@ -128,20 +141,22 @@ def main():
                 print(f"reloaded: train clips {len(clips)} from {nfiles} chunks", flush=True)
             last_reload = time.time()
         if time.time() - last_export > EXPORT_EVERY_MIN * 60:
-            save_and_export(model, opt, step, time.time() - t0)
+            save_and_export(model, opt, step, time.time() - t0, segments)
             last_export = time.time()
-    save_and_export(model, opt, step, time.time() - t0)
+    save_and_export(model, opt, step, time.time() - t0, segments)
     print(f"done: {step} steps, {(time.time() - t0) / 60:.1f} min", flush=True)
 
 
-def save_and_export(model, opt, step, elapsed):
-    st = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed}
+def save_and_export(model, opt, step, elapsed, segments):
+    segments[-1]["toMin"] = round(elapsed / 60, 1)
+    st = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed,
+          "arch": ARCH, "segments": segments}
     torch.save(st, os.path.join(CKPT, "last.tmp"))
     os.replace(os.path.join(CKPT, "last.tmp"), os.path.join(CKPT, "last.pt"))
     torch.save(st, os.path.join(CKPT, f"step{step:06d}.pt"))
     try:
         import export
-        export.export_model(model, step=step)
+        export.export_model(model, step=step, out_dir=os.environ.get("EXPORT_DIR", export.MODEL_DIR))
         print(f"exported at step {step}", flush=True)
     except Exception as e:  # keep training even if an export fails
         print(f"export failed: {e!r}", flush=True)
