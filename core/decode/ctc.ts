@@ -51,6 +51,16 @@ export interface UnparsedToken {
   readonly word: number;
 }
 
+/** Per-frame log-softmax of the logits (`frames × vocab`), for likelihoods over windows (second look). */
+export interface FrameLogProbs {
+  readonly data: Float32Array;
+  readonly vocab: number;
+  /** Token index of the CTC blank. */
+  readonly blank: number;
+  /** Token index of the word separator, -1 if the vocabulary has none. */
+  readonly separator: number;
+}
+
 /** The decoded hypothesis of one phrase. */
 export interface Hypothesis {
   readonly elements: readonly HypothesisElement[];
@@ -61,14 +71,17 @@ export interface Hypothesis {
   readonly framePosterior: Float32Array;
   /** Whether each frame's argmax was the blank. */
   readonly frameIsBlank: Uint8Array;
+  /** Log-probabilities of every token per frame; absent in hand-built hypotheses (no second look). */
+  readonly logProbs?: FrameLogProbs;
 }
 
-/** Per-frame argmax token index and its softmax posterior. */
-export function frameArgmax(logits: PhraseLogits): { best: Int32Array; posterior: Float32Array } {
+/** Per-frame argmax token index, its softmax posterior, and the log-softmax of every token. */
+export function frameArgmax(logits: PhraseLogits): { best: Int32Array; posterior: Float32Array; logProbs: Float32Array } {
   const { data, frames, vocab } = logits;
   if (data.length < frames * vocab) throw new RangeError(`logits hold ${data.length} values, expected ${frames} × ${vocab}`);
   const best = new Int32Array(frames);
   const posterior = new Float32Array(frames);
+  const logProbs = new Float32Array(frames * vocab);
   for (let f = 0; f < frames; f++) {
     const row = f * vocab;
     let bi = 0;
@@ -84,8 +97,10 @@ export function frameArgmax(logits: PhraseLogits): { best: Int32Array; posterior
     for (let v = 0; v < vocab; v++) sum += Math.exp((data[row + v] as number) - bv);
     best[f] = bi;
     posterior[f] = 1 / sum;
+    const norm = bv + Math.log(sum);
+    for (let v = 0; v < vocab; v++) logProbs[row + v] = (data[row + v] as number) - norm;
   }
-  return { best, posterior };
+  return { best, posterior, logProbs };
 }
 
 /** Merges repeated frames, then drops blanks; separator runs are kept (they split words). */
@@ -112,7 +127,7 @@ export function decodePhrase(logits: PhraseLogits, vocabulary: DecoderVocabulary
   if (logits.vocab !== vocabulary.tokens.length) {
     throw new RangeError(`logits have ${logits.vocab} classes but the vocabulary has ${vocabulary.tokens.length} tokens`);
   }
-  const { best, posterior } = frameArgmax(logits);
+  const { best, posterior, logProbs } = frameArgmax(logits);
   const blankIndex = vocabulary.tokens.indexOf(vocabulary.blank);
   const frameIsBlank = new Uint8Array(best.length);
   for (let f = 0; f < best.length; f++) frameIsBlank[f] = best[f] === blankIndex ? 1 : 0;
@@ -157,5 +172,13 @@ export function decodePhrase(logits: PhraseLogits, vocabulary: DecoderVocabulary
     else word.push(run);
   }
   flush();
-  return { elements, unparsed, frames: logits.frames, frameMs: vocabulary.frameMs, framePosterior: posterior, frameIsBlank };
+  return {
+    elements,
+    unparsed,
+    frames: logits.frames,
+    frameMs: vocabulary.frameMs,
+    framePosterior: posterior,
+    frameIsBlank,
+    logProbs: { data: logProbs, vocab: logits.vocab, blank: blankIndex, separator: vocabulary.tokens.indexOf(vocabulary.separator) },
+  };
 }

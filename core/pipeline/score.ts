@@ -9,7 +9,7 @@ import { decodePhrase } from '../decode';
 import { ReadScoreInputError } from '../errors';
 import { type ItemCatalog, loadDefaultCatalog } from '../items';
 import { normalizeForModel } from '../model';
-import { buildCostTable, judgePhrases, type PhraseToJudge, totalsOf } from '../scoring';
+import { buildCostTable, judgePhrases, type PhraseToJudge, type SecondLookOptions, secondLookConfig, totalsOf } from '../scoring';
 import type { ActivityResult, PhraseResult, StageTimings, Totals, UnscoredReason } from '../scoring/types';
 import { Verdict } from '../scoring/types';
 import type { Activity, Phrase } from './activity';
@@ -31,6 +31,8 @@ export interface ScoreOptions {
   /** Defaults to the best available backend for the catalog's cost table. */
   aligner?: PhraseAligner;
   logger?: ScoreLogger;
+  /** Second look at substituted/omitted items (see core/scoring/secondLook.ts); `false` turns it off. */
+  secondLook?: SecondLookOptions | false;
 }
 
 /** Default neighbour padding, seconds. */
@@ -72,6 +74,7 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   const rate = manifest.sampleRate;
   const timings: StageTimings = { read: 0, resample: 0, preprocess: 0, inference: 0, model: 0, decode: 0, align: 0, total: 0 };
   const maxAudioSec = options.maxAudioSec ?? DEFAULT_MAX_AUDIO_SEC;
+  const secondLook = options.secondLook === false ? undefined : secondLookConfig(catalog, manifest.vocabulary, options.secondLook);
 
   // Fetch every file at once (I/O overlaps; S3 reads especially), then decode in order.
   let t = performance.now();
@@ -120,7 +123,7 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   timings.decode = performance.now() - t;
 
   t = performance.now();
-  const judged = judgePhrases(toJudge, aligner, catalog.elements.length);
+  const judged = judgePhrases(toJudge, aligner, catalog.elements.length, secondLook);
   timings.align = performance.now() - t;
 
   const byIndex = new Map(judged.map((r) => [r.phraseIndex, r]));

@@ -6,6 +6,7 @@
 import { EditOp, type PhraseAligner } from '../../aligner';
 import type { Hypothesis, HypothesisElement } from '../decode';
 import type { Item } from '../items';
+import { reconsider, type SecondLook, type SecondLookConfig, substitutionWindow } from './secondLook';
 import { type InsertedElement, type ItemVerdict, type PhraseResult, type Totals, Verdict } from './types';
 
 /** One phrase ready to judge. */
@@ -79,9 +80,13 @@ export function alignInputOf(phrase: PhraseToJudge, elementCount: number) {
   };
 }
 
-/** Scores one phrase with an alignment already computed (see {@link judgePhrases} for batches). */
-export function judgeAligned(phrase: PhraseToJudge, alignment: ReturnType<PhraseAligner['align']>, freeLead: number, freeTrail: number): PhraseResult {
+/**
+ * Scores one phrase with an alignment already computed (see {@link judgePhrases} for batches).
+ * With `look`, substituted and omitted items get a second look (see secondLook.ts).
+ */
+export function judgeAligned(phrase: PhraseToJudge, alignment: ReturnType<PhraseAligner['align']>, freeLead: number, freeTrail: number, look?: SecondLook): PhraseResult {
   const { items, hypothesis } = phrase;
+  const frame = (ms: number) => Math.min(hypothesis.frames, Math.max(0, Math.round(ms / hypothesis.frameMs)));
   const elements = hypothesis.elements;
   const verdicts: (ItemVerdict | undefined)[] = items.map(() => undefined);
   const inserted: InsertedElement[] = [];
@@ -113,12 +118,19 @@ export function judgeAligned(phrase: PhraseToJudge, alignment: ReturnType<Phrase
           break;
         }
       }
-      verdicts[r] = { position: r, item: item.name, expected: item.pronunciations, verdict: Verdict.Omitted, confidence: silenceConfidence(hypothesis, lastEndMs, nextStartMs) };
+      const omitted: ItemVerdict = {
+        position: r,
+        item: item.name,
+        expected: item.pronunciations,
+        verdict: Verdict.Omitted,
+        confidence: silenceConfidence(hypothesis, lastEndMs, nextStartMs),
+      };
+      verdicts[r] = look ? reconsider(look, omitted, item, { fromFrame: frame(lastEndMs), toFrame: frame(nextStartMs) }) : omitted;
       continue;
     }
     const e = elements[h] as HypothesisElement;
     const verdict = op === EditOp.Match ? Verdict.Correct : op === EditOp.Accept ? Verdict.Accepted : Verdict.Substituted;
-    verdicts[r] = {
+    const judged: ItemVerdict = {
       position: r,
       item: item.name,
       expected: item.pronunciations,
@@ -129,6 +141,7 @@ export function judgeAligned(phrase: PhraseToJudge, alignment: ReturnType<Phrase
       endMs: e.endMs,
       ...(inPadding(h) ? { inPadding: true } : {}),
     };
+    verdicts[r] = look && verdict === Verdict.Substituted ? reconsider(look, judged, item, substitutionWindow(look, elements, h, hypothesis.frames)) : judged;
     lastEndMs = Math.max(lastEndMs, e.endMs);
   }
   const missing = verdicts.indexOf(undefined);
@@ -155,13 +168,16 @@ export function judgeAligned(phrase: PhraseToJudge, alignment: ReturnType<Phrase
 
 /**
  * Aligns and judges several phrases with one batched aligner call. `elementCount` is the catalog's
- * element count (the aligner's table has twice as many columns).
+ * element count (the aligner's table has twice as many columns). With `secondLook`, phrases whose
+ * hypothesis carries log-probabilities get second looks at their substituted and omitted items.
  */
-export function judgePhrases(phrases: readonly PhraseToJudge[], aligner: PhraseAligner, elementCount: number): PhraseResult[] {
+export function judgePhrases(phrases: readonly PhraseToJudge[], aligner: PhraseAligner, elementCount: number, secondLook?: SecondLookConfig): PhraseResult[] {
   const inputs = phrases.map((p) => alignInputOf(p, elementCount));
   const alignments = aligner.alignBatch(inputs);
   return phrases.map((p, i) => {
     const input = inputs[i] as ReturnType<typeof alignInputOf>;
-    return judgeAligned(p, alignments[i] as ReturnType<PhraseAligner['align']>, input.freeLead, input.freeTrail);
+    const lp = p.hypothesis.logProbs;
+    const look = secondLook && lp ? { ...secondLook, lp, frameMs: p.hypothesis.frameMs } : undefined;
+    return judgeAligned(p, alignments[i] as ReturnType<PhraseAligner['align']>, input.freeLead, input.freeTrail, look);
   });
 }

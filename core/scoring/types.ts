@@ -31,6 +31,11 @@ export interface ItemVerdict {
   readonly endMs?: number;
   /** The answer was heard in the neighbour padding (a late or early answer). */
   readonly inPadding?: boolean;
+  /**
+   * Set when the second look revised the verdict: what greedy decoding made of the item
+   * (`substituted` with the element it heard, or `omitted`), before the item's window was rescored.
+   */
+  readonly secondLook?: { readonly from: 'substituted' | 'omitted'; readonly greedy?: string };
 }
 
 /** An element heard between items that answers none of them. */

@@ -109,6 +109,19 @@ describe('readscore score', () => {
     expect((await run('frobnicate')).code).toBe(2);
   });
 
+  it('takes a second-look margin or turns the second look off, and rejects contradictions', async () => {
+    const off = await run('score', good, '--model', model, '--json', '--no-second-look');
+    expect(off.code).toBe(0);
+    expect(JSON.parse(off.out).totals).toMatchObject({ items: 5, correct: 4, omitted: 1 });
+    expect((await run('score', good, '--model', model, '--json', '--second-look-margin', '0')).code).toBe(0);
+    const negative = await run('score', good, '--model', model, '--second-look-margin=-1');
+    expect(negative.code).toBe(2);
+    expect(negative.err).toMatch(/--second-look-margin: expected a number ≥ 0, got "-1"/);
+    const both = await run('score', good, '--model', model, '--second-look-margin', '1', '--no-second-look');
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--second-look-margin and --no-second-look contradict each other/);
+  });
+
   it('exits 2 naming the model folder when it has a bad checksum', async () => {
     const bad = writeTestModel({ sha256: 'b'.repeat(64) });
     const { code, err } = await run('score', good, '--model', bad);

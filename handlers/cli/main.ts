@@ -38,6 +38,10 @@ Engine options:
 Scoring options:
   --pad-sec S             neighbour padding per side in seconds (default 3, 0 disables)
   --max-audio-sec S       longest accepted audio file (default 600)
+  --second-look-margin N  nats by which an item's own pronunciation may trail the best other
+                          explanation of its window and still be accepted on the second look
+                          (default 3; 0 = plain maximum likelihood)
+  --no-second-look        judge greedy CTC decoding only (no rescoring of substituted/omitted items)
 
 Exit codes: 0 scored, 2 bad input (the message names the file and the problem), 1 internal error.`;
 
@@ -53,6 +57,8 @@ interface Flags {
   concurrency?: string;
   'pad-sec'?: string;
   'max-audio-sec'?: string;
+  'second-look-margin'?: string;
+  'no-second-look': boolean;
   'triton-url'?: string;
   ca?: string;
   'client-cert'?: string;
@@ -78,8 +84,11 @@ function number(flag: string, value: string | undefined, min: number, integer: b
 function scoreOptions(flags: Flags): ScoreOptions {
   const padSec = number('pad-sec', flags['pad-sec'], 0, false);
   const maxAudioSec = number('max-audio-sec', flags['max-audio-sec'], 0.001, false);
+  const margin = number('second-look-margin', flags['second-look-margin'], 0, false);
+  if (flags['no-second-look'] && margin !== undefined) throw new ConfigError('bad-flag', '--second-look-margin', '--second-look-margin and --no-second-look contradict each other');
   return {
     ...(padSec !== undefined ? { padSec } : {}),
+    ...(flags['no-second-look'] ? { secondLook: false as const } : margin !== undefined ? { secondLook: { margin } } : {}),
     ...(maxAudioSec !== undefined ? { maxAudioSec } : {}),
     logger: { warn: (message, fields) => process.stderr.write(`warning: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`) },
   };
@@ -230,6 +239,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         concurrency: { type: 'string' },
         'pad-sec': { type: 'string' },
         'max-audio-sec': { type: 'string' },
+        'second-look-margin': { type: 'string' },
+        'no-second-look': { type: 'boolean', default: false },
         'triton-url': { type: 'string' },
         ca: { type: 'string' },
         'client-cert': { type: 'string' },

@@ -44,7 +44,7 @@ describe('example activities on the bundled model', () => {
     }
     expect(items).toBe(known.items);
     expect(misses.map(key).sort()).toEqual((known.misses as Miss[]).map(key).sort());
-  });
+  }, 120_000); // a hang guard, not a timing check: ten activities on a loaded 2-core machine
 
   it('gives identical verdicts through the Triton engine over TLS', async () => {
     const model = readModelFolder(resolveModelDir());
@@ -64,5 +64,5 @@ describe('example activities on the bundled model', () => {
       await server.close();
       await onnx.release();
     }
-  });
+  }, 120_000);
 });

@@ -45,7 +45,7 @@ class Voice:
 
     @property
     def label(self):
-        return f"espeak:{self.accent}+{self.name}" if self.family == "espeak" else f"festival:{self.name}"
+        return f"espeak:{self.accent}+{self.name}" if self.family == "espeak" else f"{self.family}:{self.name}"
 
     def prepare(self, words):
         if self.family != "festival":
@@ -73,13 +73,33 @@ class Voice:
         if self.family == "festival":
             self.prepare([word])
             return self.cache[word]
+        if self.family == "flite":
+            with tempfile.TemporaryDirectory(prefix="rsflite") as tmp:
+                wav = os.path.join(tmp, "w.wav")
+                phones = ["pau"] + C.alpha_to_cmu(word) + ["pau"]
+                subprocess.run(["flite", "-voice", self.name, "--setf", f"duration_stretch={self.stretch:.2f}",
+                                "-p", " ".join(phones), "-o", wav], capture_output=True, check=True)
+                with open(wav, "rb") as f:
+                    x, sr = G.read_wav_bytes(f.read())
+            self.cache[word] = trim(G.to16k(x, sr))
+            return self.cache[word]
         ph = C.alpha_to_espeak(word, stress=True, schwa_choice=lambda: "V")
+        # (espeak-ng renders an isolated voiced stop or affricate, [[b]] [[d]] [[g]] [[dZ]], as
+        # silence: see audible())
         cmd = ["espeak-ng", "-v", f"{self.accent}+{self.name}", "-s", str(self.speed), "-p", str(self.pitch),
                "--stdout", f"[[{ph}]]"]
         r = subprocess.run(cmd, capture_output=True)
         x, sr = G.read_wav_bytes(r.stdout)
         self.cache[word] = trim(G.to16k(x, sr))
         return self.cache[word]
+
+
+def audible(voice, word):
+    """Whether the voice renders the word as sound at all. espeak-ng outputs pure silence for an
+    isolated voiced stop or affricate (`b`, `d`, `g`, `j`), so a "correctly read" `d` would be a
+    silent phrase: such readings are never planned (the eval used to count them as false rejections)."""
+    a = voice.say(word)
+    return len(a) > 0 and float(np.abs(a.astype(np.float32)).max()) > 200.0
 
 
 def trim(a, thr=0.02):
@@ -96,16 +116,26 @@ def heldout_voices(rng, family):
     return [Voice(rng, "espeak", v, accent=a) for v in G.HELDOUT_VARIANTS for a in ("en-us", "en-gb")]
 
 
-def plan_phrase(rng, cat, items, p_sub, p_omit):
-    """Decide what is said for each item. Returns (spoken elements with roles, expected verdicts)."""
+def dev_voices(rng, family):
+    """Training voices (espeak-ng train variants, flite): for tuning on activities, never the eval's."""
+    if family == "flite":
+        return [Voice(rng, "flite", v) for v in G.FLITE_VOICES]
+    train = [v for v in G.espeak_variants() if v not in G.HELDOUT_VARIANTS]
+    return [Voice(rng, "espeak", v, accent=a) for v in train[::6] for a in ("en-us", "en-gb")]
+
+
+def plan_phrase(rng, cat, items, p_sub, p_omit, voice=None):
+    """Decide what is said for each item. Returns (spoken elements with roles, expected verdicts).
+    With a voice, only elements it renders audibly are planned."""
     said, verdicts = [], []
+    can = (lambda e: e not in UNSYNTH) if voice is None else (lambda e: e not in UNSYNTH and audible(voice, e))
     for item in items:
         it = cat.items[item]
         r = rng.random()
-        pron = [p for p in it["pronunciations"] if p not in UNSYNTH]
-        acc = [a for a in it["accepted"] if a not in UNSYNTH]
+        pron = [p for p in it["pronunciations"] if can(p)]
+        acc = [a for a in it["accepted"] if can(a)]
         if r < p_sub:
-            others = [e for e in cat.letter_elements if e not in cat.ok_set(item)]
+            others = [e for e in cat.letter_elements if e not in cat.ok_set(item) and can(e)]
             e = others[rng.integers(len(others))]
             said.append(e)
             verdicts.append({"item": item, "verdict": "substituted", "heardAs": e})
@@ -153,14 +183,15 @@ def make_activity(rng, cat, voice, out_dir, n_phrases, items_range=(3, 8), p_sub
     expected = {"activityId": act_id, "phrases": []}
     meta = {"voice": voice.label, "late": []}
     plans = []
+    voice.prepare(sorted({e for it in cat.items.values() for e in it["pronunciations"] + it["accepted"]} - UNSYNTH))
     for pi in range(n_phrases):
         n = int(rng.integers(items_range[0], items_range[1] + 1))
         items = [cat.names[i] for i in rng.choice(len(cat.names), size=n, replace=False)]
-        said, verdicts = plan_phrase(rng, cat, items, p_sub, p_omit)
+        said, verdicts = plan_phrase(rng, cat, items, p_sub, p_omit, voice)
         inserted = []
         if rng.random() < p_ins:
             exp_all = set().union(*[cat.ok_set(i) for i in items])
-            cands = [e for e in cat.letter_elements if e not in exp_all]
+            cands = [e for e in cat.letter_elements if e not in exp_all and audible(voice, e)]
             e = cands[rng.integers(len(cands))]
             pos = int(rng.integers(0, len(said) + 1))
             said.insert(pos, e)

@@ -20,7 +20,7 @@ def normalise(x):
 
 class Augmenter:
     def __init__(self, clips, rng, babble_clips=None, max_items=6, p_seq=0.5, max_sec=7.0,
-                 p_noise=0.8, p_reverb=0.3, p_band=0.35, snr=(5.0, 40.0)):
+                 p_noise=0.8, p_reverb=0.3, p_band=0.35, snr=(5.0, 40.0), p_speed=0.0, speed=(0.9, 1.1)):
         self.clips = clips
         self.rng = rng
         self.by_voice = {}
@@ -29,6 +29,7 @@ class Augmenter:
         self.babble = babble_clips if babble_clips is not None else clips
         self.max_items, self.p_seq, self.max_sec = max_items, p_seq, max_sec
         self.p_noise, self.p_reverb, self.p_band, self.snr = p_noise, p_reverb, p_band, snr
+        self.p_speed, self.speed = p_speed, speed
         self.filters = []
         for lo in (100, 200, 300, 400):
             for hi in (3000, 3400, 4500, 6000):
@@ -48,10 +49,15 @@ class Augmenter:
     def assemble(self, idx, gaps=None, lead=None, trail=None):
         r = self.rng
         parts, words, total = [], [], 0
+        # speed perturbation (training): resampling by f moves tempo, pitch and formants together,
+        # like a different speaker's vocal tract
+        f = r.uniform(*self.speed) if self.p_speed and r.random() < self.p_speed else 1.0
         lead = r.uniform(0.0, 0.8) if lead is None else lead
         parts.append(np.zeros(int(lead * SR), np.float32))
         for k, i in enumerate(idx):
             a = self.clips[i]["audio"].astype(np.float32) * (10 ** (r.uniform(-6, 6) / 20))
+            if f != 1.0:
+                a = np.interp(np.arange(int(len(a) / f)) * f, np.arange(len(a)), a).astype(np.float32)
             if k:
                 g = r.uniform(0.1, 0.9) if gaps is None else gaps[k - 1]
                 if total + len(a) + g * SR > self.max_sec * SR:

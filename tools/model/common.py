@@ -60,13 +60,14 @@ def cmu_to_alpha(phones):
     return "".join(out)
 
 
-def alpha_to_espeak(word, stress=True, schwa_choice=None):
-    """Alphabet word -> espeak phoneme string. ʌ becomes V or @ (schwa_choice callable)."""
+def alpha_to_espeak(word, stress=True, schwa_choice=None, strut=None):
+    """Alphabet word -> espeak phoneme string. ʌ becomes V or @ (schwa_choice callable), or always
+    `strut` when given (accents whose V is not [ʌ])."""
     out = []
     for i, ph in enumerate(word):
         if ph == "ʌ":
             prev_vowel = i > 0 and word[i - 1] in VOWELS
-            e = "V" if prev_vowel or schwa_choice is None else schwa_choice()
+            e = strut or ("V" if prev_vowel or schwa_choice is None else schwa_choice())
         else:
             e = ESPEAK_OF[ph]
         out.append(e)

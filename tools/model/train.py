@@ -26,16 +26,43 @@ EXPORT_EVERY_MIN = float(os.environ.get("EXPORT_EVERY_MIN", "10"))
 LR = float(os.environ.get("LR", "2e-3"))
 POOL = int(os.environ.get("POOL", "160"))
 ARCH = os.environ.get("ARCH", "conv")
+# SCHEDULE=restart: a resumed run starts a new warm-up + cosine cycle over its own minutes
+# (a warm restart) instead of continuing the original cycle.
+SCHEDULE = os.environ.get("SCHEDULE", "continue")
+P_SPEED = float(os.environ.get("P_SPEED", "0.5"))
 CKPT = os.environ.get("CKPT_DIR", os.path.join(C.WORK, "ckpt"))
 DATA = os.path.join(C.WORK, "data")
 
 
+STRUT_AS_FOOT = ("en-gb-x-gbclan", "en-gb-x-gbcwmd")
+
+
+SILENT_IN_ESPEAK = {"b", "d", "g", "j"}  # isolated voiced stops/affricates: espeak-ng renders silence
+
+
+def mislabelled(clip):
+    """Phoneme-input espeak clips whose label says more than the audio does: the northern-English
+    accents' `V` (labelled ʌ, heard [ʊ]) in clips made before gen_data sent `@` for it, and a word
+    that is just a voiced stop or affricate (silent in espeak-ng, ~0.5 % of clips)."""
+    if clip["kind"] == "text" or clip["family"] != "espeak":
+        return False
+    if any(w in SILENT_IN_ESPEAK for w in clip["words"]):
+        return True
+    return (not clip.get("strutFixed") and any(a + "+" in clip["voice"] for a in STRUT_AS_FOOT)
+            and any("ʌ" in w for w in clip["words"]))
+
+
 def load_train():
-    clips = []
+    clips, dropped = [], 0
     files = sorted(glob.glob(os.path.join(DATA, "train-*.pkl")))
     for f in files:
         with open(f, "rb") as fh:
-            clips += pickle.load(fh)
+            for c in pickle.load(fh):
+                if mislabelled(c):
+                    dropped += 1
+                else:
+                    clips.append(c)
+    print(f"dropped {dropped} mislabelled clips (northern-English ʌ, silent voiced stops)", flush=True)
     return clips, len(files)
 
 
@@ -81,6 +108,7 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=1e-2)
     step, elapsed0 = 0, 0.0
     segments = []
+    cycle = (0.0, 0)  # (minute-seconds, step) where the current LR cycle began
     if os.environ.get("RESUME", "1") != "1":  # a fresh run: old checkpoints must not be averaged in
         for old in glob.glob(os.path.join(CKPT, "*.pt")):
             os.remove(old)
@@ -89,29 +117,35 @@ def main():
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         step, elapsed0 = st["step"], st["elapsed"]
+        cycle = tuple(st.get("cycle", (0.0, 0)))
         segments = st.get("segments") or [{"fromMin": 0.0, "toMin": round(elapsed0 / 60, 1), "threads": None,
                                             "fromStep": 0}]  # older checkpoints did not record them
         print(f"resumed at step {step}", flush=True)
     if step:  # a resumed run draws new utterances instead of replaying the first run's sequence
         rng = np.random.default_rng([SEED, step])
     clips, nfiles = load_train()
-    aug = Augmenter(clips, rng)
+    aug = Augmenter(clips, rng, p_speed=P_SPEED)
     print(f"train clips {len(clips)} from {nfiles} chunks", flush=True)
     t0 = time.time() - elapsed0
     # wall-clock segments of this run (start/end minutes, threads), kept in every checkpoint
-    segments = segments + [{"fromMin": round(elapsed0 / 60, 1), "threads": threads, "fromStep": step}]
+    segments = segments + [{"fromMin": round(elapsed0 / 60, 1), "threads": threads, "fromStep": step,
+                            "schedule": SCHEDULE, "lr": LR, "pSpeed": P_SPEED}]
     last_export = time.time()
     last_reload = time.time()
     warm = 150
+    if SCHEDULE == "restart" and step:
+        cycle = (elapsed0, step)
+        print(f"new LR cycle from {elapsed0 / 60:.1f} min (step {step})", flush=True)
+    cycle0, step0 = cycle
     losses = []
     stop = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))  # save + export, then exit
     while not stop:
         elapsed = time.time() - t0
-        frac = elapsed / (BUDGET_MIN * 60)
-        if frac >= 1.0:
+        if elapsed >= BUDGET_MIN * 60:
             break
-        lr = LR * min(1.0, (step + 1) / warm) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+        frac = (elapsed - cycle0) / (BUDGET_MIN * 60 - cycle0)
+        lr = LR * min(1.0, (step + 1 - step0) / warm) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr
         X, lens, ys = make_batch(aug)
@@ -137,20 +171,21 @@ def main():
             files = sorted(glob.glob(os.path.join(DATA, "train-*.pkl")))
             if len(files) > nfiles:
                 clips, nfiles = load_train()
-                aug = Augmenter(clips, rng)
+                aug = Augmenter(clips, rng, p_speed=P_SPEED)
                 print(f"reloaded: train clips {len(clips)} from {nfiles} chunks", flush=True)
             last_reload = time.time()
         if time.time() - last_export > EXPORT_EVERY_MIN * 60:
-            save_and_export(model, opt, step, time.time() - t0, segments)
+            save_and_export(model, opt, step, time.time() - t0, segments, cycle)
             last_export = time.time()
-    save_and_export(model, opt, step, time.time() - t0, segments)
+    save_and_export(model, opt, step, time.time() - t0, segments, cycle)
     print(f"done: {step} steps, {(time.time() - t0) / 60:.1f} min", flush=True)
 
 
-def save_and_export(model, opt, step, elapsed, segments):
+def save_and_export(model, opt, step, elapsed, segments, cycle):
     segments[-1]["toMin"] = round(elapsed / 60, 1)
     st = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed,
-          "arch": ARCH, "segments": segments}
+          "arch": ARCH, "segments": segments,
+          "cycle": list(cycle)}
     torch.save(st, os.path.join(CKPT, "last.tmp"))
     os.replace(os.path.join(CKPT, "last.tmp"), os.path.join(CKPT, "last.pt"))
     torch.save(st, os.path.join(CKPT, f"step{step:06d}.pt"))

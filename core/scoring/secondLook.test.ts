@@ -1,0 +1,206 @@
+import fc from 'fast-check';
+import { createAligner } from '../../aligner';
+import { decodePhrase, type FrameLogProbs } from '../decode';
+import { loadDefaultCatalog } from '../items';
+import { buildCostTable } from './costs';
+import { judgePhrases, type PhraseToJudge } from './phrase';
+import { ctcLogLikelihood, DEFAULT_SECOND_LOOK_MARGIN, lookAgain, secondLookConfig } from './secondLook';
+
+const catalog = loadDefaultCatalog();
+const aligner = createAligner(buildCostTable(catalog));
+const TOKENS = ['<pad>', '|', ...catalog.alphabet];
+const vocabulary = { tokens: TOKENS, blank: '<pad>', separator: '|', frameMs: 20 };
+const V = TOKENS.length;
+
+/** Log-probabilities from rows of [token, probability] (the rest spread over the other tokens). */
+function framesOf(rows: [string, number][][]): FrameLogProbs {
+  const data = new Float32Array(rows.length * V);
+  rows.forEach((row, f) => {
+    const given = row.reduce((s, [, p]) => s + p, 0);
+    const rest = (1 - given) / (V - row.length);
+    for (let v = 0; v < V; v++) data[f * V + v] = Math.log(rest);
+    for (const [t, p] of row) data[f * V + TOKENS.indexOf(t)] = Math.log(p);
+  });
+  return { data, vocab: V, blank: 0, separator: 1 };
+}
+
+/** Logits (log-probabilities are valid logits) of a phrase built from frame rows. */
+const logitsOf = (rows: [string, number][][]) => ({ data: framesOf(rows).data, frames: rows.length, vocab: V });
+
+const blank = (n: number): [string, number][][] => Array.from({ length: n }, () => [['<pad>', 0.97]]);
+const say = (phones: string, p = 0.9, each = 3): [string, number][][] => Array.from(phones).flatMap((ph) => Array.from({ length: each }, () => [[ph, p] as [string, number]]));
+
+/** Sums the probability of every frame path that collapses to `labels` (brute force, tiny inputs only). */
+function bruteForce(lp: FrameLogProbs, labels: number[], from: number, to: number): number {
+  const T = to - from;
+  let total = 0;
+  const path: number[] = [];
+  const walk = (t: number, logp: number) => {
+    if (t === T) {
+      // Edge frames may also be the separator; inner gaps only blank.
+      const collapsed: number[] = [];
+      let prev = -1;
+      let firstLabel = -1;
+      let lastLabel = -1;
+      path.forEach((tok, i) => {
+        if (tok > 1) {
+          if (firstLabel < 0) firstLabel = i;
+          lastLabel = i;
+        }
+      });
+      for (let i = 0; i < T; i++) {
+        const tok = path[i] as number;
+        if (tok === 1 && firstLabel >= 0 && i > firstLabel && i < lastLabel) return; // separator inside
+        if (tok !== prev && tok > 1) collapsed.push(tok);
+        prev = tok === 1 ? 0 : tok;
+      }
+      if (collapsed.length === labels.length && collapsed.every((c, i) => c === labels[i])) total += Math.exp(logp);
+      return;
+    }
+    for (let v = 0; v < lp.vocab; v++) {
+      path.push(v);
+      walk(t + 1, logp + (lp.data[(from + t) * lp.vocab + v] as number));
+      path.pop();
+    }
+  };
+  walk(0, 0);
+  return Math.log(total);
+}
+
+describe('ctcLogLikelihood', () => {
+  it('equals the sum over every frame path that collapses to the labels (brute force)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.integer({ min: 2, max: 3 }), { minLength: 0, maxLength: 3 }),
+        fc.array(fc.float({ min: -4, max: 4, noNaN: true }), { minLength: 5 * 4, maxLength: 5 * 4 }),
+        (frames, labels, raw) => {
+          // A 4-token vocabulary: blank, separator, two labels.
+          const data = new Float32Array(frames * 4);
+          for (let f = 0; f < frames; f++) {
+            const row = raw.slice(f * 4, f * 4 + 4);
+            const m = Math.max(...row);
+            const z = Math.log(row.reduce((s, x) => s + Math.exp(x - m), 0)) + m;
+            row.forEach((x, v) => {
+              data[f * 4 + v] = x - z;
+            });
+          }
+          const lp = { data, vocab: 4, blank: 0, separator: 1 };
+          const fast = ctcLogLikelihood(lp, labels, 0, frames);
+          const slow = bruteForce(lp, labels, 0, frames);
+          if (slow === Number.NEGATIVE_INFINITY) return fast === Number.NEGATIVE_INFINITY;
+          return Math.abs(fast - slow) < 1e-4;
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('is -Infinity when the window is too short for the labels (a repeat needs a blank between)', () => {
+    const lp = framesOf(say('bb', 0.9, 1));
+    const b = TOKENS.indexOf('b');
+    expect(ctcLogLikelihood(lp, [b, b], 0, 2)).toBe(Number.NEGATIVE_INFINITY);
+    expect(ctcLogLikelihood(lp, [b], 0, 0)).toBe(Number.NEGATIVE_INFINITY);
+    expect(ctcLogLikelihood(lp, [b], 0, 2)).toBeGreaterThan(Math.log(0.8));
+  });
+});
+
+describe('second look', () => {
+  const config = secondLookConfig(catalog, TOKENS);
+  const phraseOf = (items: string[], rows: [string, number][][]): PhraseToJudge => ({
+    phraseIndex: 0,
+    items: items.map((i) => catalog.item(i)),
+    hypothesis: decodePhrase(logitsOf(rows), vocabulary, catalog),
+    leadMs: 0,
+    ownMs: rows.length * 20,
+  });
+  const judgeBoth = (p: PhraseToJudge, margin = DEFAULT_SECOND_LOOK_MARGIN) => ({
+    greedy: judgePhrases([p], aligner, catalog.elements.length)[0]?.items,
+    second: judgePhrases([p], aligner, catalog.elements.length, secondLookConfig(catalog, TOKENS, { margin }))[0]?.items,
+  });
+
+  it('finds a faint consonant that greedy decoding lost (omitted → correct)', () => {
+    // "p": three frames where p is the likeliest non-blank but blank still wins each frame.
+    const rows = [...blank(10), ...say('p', 0.4), ...blank(10)];
+    for (const r of rows.slice(10, 13)) r.push(['<pad>', 0.5]);
+    const { greedy, second } = judgeBoth(phraseOf(['p_sound'], rows));
+    expect(greedy?.[0]).toMatchObject({ verdict: 'omitted' });
+    expect(second?.[0]).toMatchObject({ verdict: 'correct', heard: 'p', secondLook: { from: 'omitted' } });
+    expect(second?.[0]?.confidence).toBeGreaterThan(0.5);
+  });
+
+  it('keeps a skipped item omitted when its window is silence', () => {
+    const rows = [...blank(5), ...say('bi'), ...blank(30), ...say('si'), ...blank(5)];
+    const { second } = judgeBoth(phraseOf(['b_letter', 'm_letter', 'c_letter'], rows));
+    expect(second?.map((v) => [v.item, v.verdict, v.secondLook ?? null])).toEqual([
+      ['b_letter', 'correct', null],
+      ['m_letter', 'omitted', null],
+      ['c_letter', 'correct', null],
+    ]);
+  });
+
+  it('keeps a clear substitution (another letter said plainly)', () => {
+    const rows = [...blank(5), ...say('ɛm', 0.95), ...blank(5)];
+    const { second } = judgeBoth(phraseOf(['d_letter'], rows));
+    expect(second?.[0]).toMatchObject({ verdict: 'substituted', heard: 'ɛm' });
+    expect(second?.[0]?.secondLook).toBeUndefined();
+  });
+
+  it('revises a substitution when the expected element explains the window better than the greedy one', () => {
+    // p narrowly wins two frames, b the third (where blank wins): the best single path is "pʌ",
+    // but "bʌ" carries more probability over all paths.
+    const rows: [string, number][][] = [
+      ...blank(5),
+      [
+        ['p', 0.34],
+        ['b', 0.33],
+        ['<pad>', 0.3],
+      ],
+      [
+        ['p', 0.34],
+        ['b', 0.33],
+        ['<pad>', 0.3],
+      ],
+      [
+        ['b', 0.34],
+        ['p', 0.2],
+        ['<pad>', 0.43],
+      ],
+      ...say('ʌ', 0.9),
+      ...blank(5),
+    ];
+    const p = phraseOf(['b_sound'], rows);
+    expect(p.hypothesis.elements.map((e) => e.element)).toEqual(['pʌ']);
+    const { greedy, second } = judgeBoth(p, 0); // no benefit of the doubt: plain maximum likelihood
+    expect(greedy?.[0]).toMatchObject({ verdict: 'substituted', heard: 'pʌ' });
+    expect(second?.[0]).toMatchObject({ verdict: 'correct', heard: 'bʌ', secondLook: { from: 'substituted', greedy: 'pʌ' } });
+  });
+
+  it('scores an expected reading against every other element and silence', () => {
+    const lp = framesOf([...blank(3), ...say('si'), ...blank(3)]);
+    const look = lookAgain(lp, { fromFrame: 0, toFrame: 12 }, catalog.item('c_letter'), catalog, config.spelled);
+    expect(look).toMatchObject({ element: 'si', canonical: true });
+    expect(look?.expectedLogLik).toBeGreaterThan(look?.otherLogLik as number);
+    const wrong = lookAgain(lp, { fromFrame: 0, toFrame: 12 }, catalog.item('b_letter'), catalog, config.spelled);
+    expect(wrong?.other).toBe('si');
+    expect(wrong?.otherLogLik).toBeGreaterThan((wrong?.expectedLogLik as number) + 5);
+  });
+
+  it('rejects a negative or non-finite margin with a message naming it', () => {
+    expect(() => secondLookConfig(catalog, TOKENS, { margin: -1 })).toThrow(/second-look margin must be a finite number ≥ 0/);
+    expect(() => secondLookConfig(catalog, TOKENS, { margin: Number.NaN })).toThrow(/second-look margin/);
+    expect(() => secondLookConfig(catalog, TOKENS, { contextFrames: 1.5 })).toThrow(/second-look context/);
+    expect(secondLookConfig(catalog, TOKENS).margin).toBe(DEFAULT_SECOND_LOOK_MARGIN);
+  });
+
+  it('decodePhrase keeps normalised log-probabilities for the second look', () => {
+    const hyp = decodePhrase(logitsOf([...blank(2), ...say('bi')]), vocabulary, catalog);
+    const lp = hyp.logProbs as FrameLogProbs;
+    for (let f = 0; f < hyp.frames; f++) {
+      let s = 0;
+      for (let v = 0; v < V; v++) s += Math.exp(lp.data[f * V + v] as number);
+      expect(s).toBeCloseTo(1, 5);
+    }
+    expect([lp.blank, lp.separator]).toEqual([0, 1]);
+  });
+});

@@ -1,0 +1,209 @@
+/**
+ * Second look: greedy CTC decoding keeps only the single best frame-by-frame path, so an unsure
+ * model turns correctly read items into errors: a short `p` whose frames are each "probably blank"
+ * vanishes (an omission), `bʌ` comes out as `pʌ` (a substitution). For every item the alignment
+ * judged substituted or omitted, the second look scores the item's window of audio with the full CTC
+ * likelihood (all frame paths, forward algorithm) of every catalog element and of silence, and asks
+ * whether one of the item's own pronunciations explains that window best. If it does (within
+ * `margin` nats of the best other explanation), the verdict becomes correct/accepted and records
+ * what greedy decoding had said.
+ *
+ * With margin 0 this is plain maximum-likelihood decoding of one element in the window, no bias
+ * towards the expected answer; a positive margin gives the expected reading the benefit of the doubt.
+ */
+import type { FrameLogProbs, HypothesisElement } from '../decode';
+import type { Item, ItemCatalog } from '../items';
+import { type ItemVerdict, Verdict } from './types';
+
+/** Settings of the second look. */
+export interface SecondLookOptions {
+  /** Nats of log-likelihood the expected reading may trail the best other explanation by (default {@link DEFAULT_SECOND_LOOK_MARGIN}). */
+  readonly margin?: number;
+  /** Frames of context added on each side of a substituted element's span (default 3 = 60 ms at 20 ms frames). */
+  readonly contextFrames?: number;
+}
+
+/** Default margin, nats (chosen on a development set of activities, see tools/model/README.md). */
+export const DEFAULT_SECOND_LOOK_MARGIN = 3;
+
+/** A window of frames and what the verdict was before the second look. */
+export interface LookWindow {
+  readonly fromFrame: number;
+  /** One past the last frame. */
+  readonly toFrame: number;
+}
+
+/** What the second look decided for one item. */
+export interface SecondLookResult {
+  /** The best acceptable element, its kind and log-likelihood. */
+  readonly element: string;
+  readonly canonical: boolean;
+  readonly expectedLogLik: number;
+  /** Best log-likelihood of anything else (another element or silence) and what it was. */
+  readonly otherLogLik: number;
+  readonly other: string | null;
+}
+
+const logAdd = (a: number, b: number): number => {
+  if (a === Number.NEGATIVE_INFINITY) return b;
+  if (b === Number.NEGATIVE_INFINITY) return a;
+  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
+};
+
+/**
+ * log P(labels | frames [from, to)) under CTC: blank (or the word separator) may fill the frames
+ * before the first and after the last label, blanks only between labels. -Infinity when the window
+ * is too short for the labels.
+ */
+export function ctcLogLikelihood(lp: FrameLogProbs, labels: ArrayLike<number>, from: number, to: number): number {
+  const L = labels.length;
+  const { data, vocab, blank, separator } = lp;
+  if (to <= from) return L === 0 ? 0 : Number.NEGATIVE_INFINITY;
+  const filler = (f: number) => logAdd(data[f * vocab + blank] as number, separator >= 0 ? (data[f * vocab + separator] as number) : Number.NEGATIVE_INFINITY);
+  if (L === 0) {
+    let s = 0;
+    for (let f = from; f < to; f++) s += filler(f);
+    return s;
+  }
+  const S = 2 * L + 1;
+  let prev = new Float64Array(S).fill(Number.NEGATIVE_INFINITY);
+  let cur = new Float64Array(S);
+  prev[0] = filler(from);
+  prev[1] = data[from * vocab + (labels[0] as number)] as number;
+  for (let f = from + 1; f < to; f++) {
+    const row = f * vocab;
+    const edgeBlank = filler(f);
+    for (let s = 0; s < S; s++) {
+      let a = prev[s] as number;
+      if (s > 0) a = logAdd(a, prev[s - 1] as number);
+      let emit: number;
+      if (s % 2 === 0) {
+        emit = s === 0 || s === S - 1 ? edgeBlank : (data[row + blank] as number);
+      } else {
+        const label = labels[(s - 1) / 2] as number;
+        if (s > 1 && labels[(s - 3) / 2] !== label) a = logAdd(a, prev[s - 2] as number);
+        emit = data[row + label] as number;
+      }
+      cur[s] = a + emit;
+    }
+    [prev, cur] = [cur, prev];
+  }
+  return logAdd(prev[S - 1] as number, prev[S - 2] as number);
+}
+
+/** Token ids of every catalog element, for one model vocabulary. */
+export interface ElementTokens {
+  /** Per element id: its token ids, or undefined when the vocabulary cannot spell it. */
+  readonly tokens: readonly (Int32Array | undefined)[];
+}
+
+const tokenCache = new WeakMap<ItemCatalog, Map<string, ElementTokens>>();
+
+/** Spells every element of the catalog in the model's tokens (cached per catalog and vocabulary). */
+export function elementTokens(catalog: ItemCatalog, vocabulary: readonly string[]): ElementTokens {
+  const key = vocabulary.join('\u0000');
+  let byVocab = tokenCache.get(catalog);
+  if (!byVocab) {
+    byVocab = new Map();
+    tokenCache.set(catalog, byVocab);
+  }
+  let spelled = byVocab.get(key);
+  if (!spelled) {
+    const index = new Map(vocabulary.map((t, i) => [t, i]));
+    spelled = {
+      tokens: catalog.elements.map((e) => {
+        const ids = Array.from(e, (s) => index.get(s));
+        return ids.every((i) => i !== undefined) ? Int32Array.from(ids as number[]) : undefined;
+      }),
+    };
+    byVocab.set(key, spelled);
+  }
+  return spelled;
+}
+
+/**
+ * Scores one window: the best of the item's pronunciations and accepted variants against the best
+ * of every other element and silence.
+ */
+export function lookAgain(lp: FrameLogProbs, window: LookWindow, item: Item, catalog: ItemCatalog, spelled: ElementTokens): SecondLookResult | undefined {
+  const { fromFrame, toFrame } = window;
+  if (toFrame <= fromFrame) return undefined;
+  const acceptable = new Map<string, boolean>();
+  for (const p of item.pronunciations) acceptable.set(p, true);
+  for (const p of item.accepted) if (!acceptable.has(p)) acceptable.set(p, false);
+  let best: { element: string; canonical: boolean; ll: number } | undefined;
+  let other = ctcLogLikelihood(lp, [], fromFrame, toFrame);
+  let otherName: string | null = null;
+  catalog.elements.forEach((element, id) => {
+    const labels = spelled.tokens[id];
+    if (!labels) return;
+    const ll = ctcLogLikelihood(lp, labels, fromFrame, toFrame);
+    const canonical = acceptable.get(element);
+    if (canonical === undefined) {
+      if (ll > other) {
+        other = ll;
+        otherName = element;
+      }
+    } else if (!best || ll > best.ll || (ll === best.ll && canonical && !best.canonical)) {
+      best = { element, canonical, ll };
+    }
+  });
+  const found = best as { element: string; canonical: boolean; ll: number } | undefined;
+  if (!found || found.ll === Number.NEGATIVE_INFINITY) return undefined;
+  return { element: found.element, canonical: found.canonical, expectedLogLik: found.ll, otherLogLik: other, other: otherName };
+}
+
+/** Second-look settings shared by every phrase of a catalog and model vocabulary. */
+export interface SecondLookConfig {
+  readonly catalog: ItemCatalog;
+  readonly spelled: ElementTokens;
+  readonly margin: number;
+  readonly contextFrames: number;
+}
+
+/** Everything the judge needs for second looks in one phrase. */
+export interface SecondLook extends SecondLookConfig {
+  readonly lp: FrameLogProbs;
+  readonly frameMs: number;
+}
+
+/** Builds the shared settings; throws a RangeError for a negative or non-finite margin. */
+export function secondLookConfig(catalog: ItemCatalog, vocabulary: readonly string[], options: SecondLookOptions = {}): SecondLookConfig {
+  const margin = options.margin ?? DEFAULT_SECOND_LOOK_MARGIN;
+  const contextFrames = options.contextFrames ?? 3;
+  if (!Number.isFinite(margin) || margin < 0) throw new RangeError(`second-look margin must be a finite number ≥ 0 (nats), got ${margin}`);
+  if (!Number.isInteger(contextFrames) || contextFrames < 0) throw new RangeError(`second-look context must be a whole number of frames ≥ 0, got ${contextFrames}`);
+  return { catalog, spelled: elementTokens(catalog, vocabulary), margin, contextFrames };
+}
+
+/** The window of a substituted element: its span plus context, never into a neighbouring element. */
+export function substitutionWindow(look: SecondLook, elements: readonly HypothesisElement[], h: number, frames: number): LookWindow {
+  const e = elements[h] as HypothesisElement;
+  const f = (ms: number) => Math.round(ms / look.frameMs);
+  const prevEnd = h > 0 ? f((elements[h - 1] as HypothesisElement).endMs) : 0;
+  const nextStart = h + 1 < elements.length ? f((elements[h + 1] as HypothesisElement).startMs) : frames;
+  return { fromFrame: Math.max(prevEnd, f(e.startMs) - look.contextFrames, 0), toFrame: Math.min(nextStart, f(e.endMs) + look.contextFrames, frames) };
+}
+
+/**
+ * Reconsiders a substituted or omitted verdict over `window`. Returns the revised verdict, or the
+ * original when the expected reading does not explain the window well enough.
+ */
+export function reconsider(look: SecondLook, verdict: ItemVerdict, item: Item, window: LookWindow): ItemVerdict {
+  if (verdict.verdict !== Verdict.Substituted && verdict.verdict !== Verdict.Omitted) return verdict;
+  const result = lookAgain(look.lp, window, item, look.catalog, look.spelled);
+  if (!result || result.expectedLogLik + look.margin < result.otherLogLik) return verdict;
+  const confidence = 1 / (1 + Math.exp(result.otherLogLik - result.expectedLogLik));
+  return {
+    position: verdict.position,
+    item: verdict.item,
+    expected: verdict.expected,
+    verdict: result.canonical ? Verdict.Correct : Verdict.Accepted,
+    heard: result.element,
+    confidence,
+    startMs: window.fromFrame * look.frameMs,
+    endMs: window.toFrame * look.frameMs,
+    ...(verdict.inPadding ? { inPadding: true } : {}),
+    secondLook: { from: verdict.verdict, ...(verdict.heard !== undefined ? { greedy: verdict.heard } : {}) },
+  };
+}
