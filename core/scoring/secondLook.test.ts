@@ -126,7 +126,12 @@ describe('second look', () => {
     const { greedy, second } = judgeBoth(phraseOf(['p_sound'], rows));
     expect(greedy?.[0]).toMatchObject({ verdict: 'omitted' });
     expect(second?.[0]).toMatchObject({ verdict: 'correct', heard: 'p', secondLook: { from: 'omitted' } });
-    expect(second?.[0]?.confidence).toBeGreaterThan(0.5);
+    // Confidence: the expected reading's posterior against the best alternative, prior odds e^margin.
+    const v = second?.[0] as { startMs: number; endMs: number; confidence: number };
+    const p = phraseOf(['p_sound'], rows);
+    const look = lookAgain(p.hypothesis.logProbs as FrameLogProbs, { fromFrame: v.startMs / 20, toFrame: v.endMs / 20 }, catalog.item('p_sound'), catalog, config.spelled);
+    const odds = (look?.expectedLogLik as number) - (look?.otherLogLik as number) + DEFAULT_SECOND_LOOK_MARGIN;
+    expect(v.confidence).toBeCloseTo(1 / (1 + Math.exp(-odds)), 6);
   });
 
   it('keeps a skipped item omitted when its window is silence', () => {

@@ -193,7 +193,9 @@ export function reconsider(look: SecondLook, verdict: ItemVerdict, item: Item, w
   if (verdict.verdict !== Verdict.Substituted && verdict.verdict !== Verdict.Omitted) return verdict;
   const result = lookAgain(look.lp, window, item, look.catalog, look.spelled);
   if (!result || result.expectedLogLik + look.margin < result.otherLogLik) return verdict;
-  const confidence = 1 / (1 + Math.exp(result.otherLogLik - result.expectedLogLik));
+  // The posterior of the expected reading against the best alternative, with the margin as the
+  // prior odds the judge gives it (so a revised verdict is never reported as less than even odds).
+  const confidence = 1 / (1 + Math.exp(result.otherLogLik - result.expectedLogLik - look.margin));
   return {
     position: verdict.position,
     item: verdict.item,
