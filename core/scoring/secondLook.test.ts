@@ -144,6 +144,13 @@ describe('second look', () => {
     ]);
   });
 
+  it('never accepts on no evidence: a model with no opinion (uniform output) leaves the omission', () => {
+    const rows: [string, number][][] = Array.from({ length: 40 }, () => []); // every token 1/V
+    const { second } = judgeBoth(phraseOf(['a_letter'], rows), 10);
+    expect(second?.[0]).toMatchObject({ verdict: 'omitted' });
+    expect(() => secondLookConfig(catalog, TOKENS, { minEvidence: 1 })).toThrow(/evidence floor must be in \[0, 1\)/);
+  });
+
   it('keeps a clear substitution (another letter said plainly)', () => {
     const rows = [...blank(5), ...say('ɛm', 0.95), ...blank(5)];
     const { second } = judgeBoth(phraseOf(['d_letter'], rows));

@@ -21,10 +21,16 @@ export interface SecondLookOptions {
   readonly margin?: number;
   /** Frames of context added on each side of a substituted element's span (default 3 = 60 ms at 20 ms frames). */
   readonly contextFrames?: number;
+  /**
+   * Evidence floor: every symbol of the expected element must reach this posterior in some frame of
+   * the window (default 0.05). Without it a model with no opinion (near-uniform output, e.g. on
+   * digital silence) would let the likelihood of "some element" beat silence and accept anything.
+   */
+  readonly minEvidence?: number;
 }
 
 /** Default margin, nats (chosen on a development set of activities, see tools/model/README.md). */
-export const DEFAULT_SECOND_LOOK_MARGIN = 3;
+export const DEFAULT_SECOND_LOOK_MARGIN = 6;
 
 /** A window of frames and what the verdict was before the second look. */
 export interface LookWindow {
@@ -125,7 +131,19 @@ export function elementTokens(catalog: ItemCatalog, vocabulary: readonly string[
  * Scores one window: the best of the item's pronunciations and accepted variants against the best
  * of every other element and silence.
  */
-export function lookAgain(lp: FrameLogProbs, window: LookWindow, item: Item, catalog: ItemCatalog, spelled: ElementTokens): SecondLookResult | undefined {
+/** Whether every label reaches `floor` posterior in some frame of [from, to). */
+function hasEvidence(lp: FrameLogProbs, labels: ArrayLike<number>, from: number, to: number, floor: number): boolean {
+  const logFloor = Math.log(floor);
+  for (let k = 0; k < labels.length; k++) {
+    const label = labels[k] as number;
+    let seen = false;
+    for (let f = from; f < to && !seen; f++) seen = (lp.data[f * lp.vocab + label] as number) >= logFloor;
+    if (!seen) return false;
+  }
+  return true;
+}
+
+export function lookAgain(lp: FrameLogProbs, window: LookWindow, item: Item, catalog: ItemCatalog, spelled: ElementTokens, minEvidence = 0): SecondLookResult | undefined {
   const { fromFrame, toFrame } = window;
   if (toFrame <= fromFrame) return undefined;
   const acceptable = new Map<string, boolean>();
@@ -150,6 +168,7 @@ export function lookAgain(lp: FrameLogProbs, window: LookWindow, item: Item, cat
   });
   const found = best as { element: string; canonical: boolean; ll: number } | undefined;
   if (!found || found.ll === Number.NEGATIVE_INFINITY) return undefined;
+  if (minEvidence > 0 && !hasEvidence(lp, spelled.tokens[catalog.elementId(found.element) as number] as Int32Array, fromFrame, toFrame, minEvidence)) return undefined;
   return { element: found.element, canonical: found.canonical, expectedLogLik: found.ll, otherLogLik: other, other: otherName };
 }
 
@@ -159,6 +178,7 @@ export interface SecondLookConfig {
   readonly spelled: ElementTokens;
   readonly margin: number;
   readonly contextFrames: number;
+  readonly minEvidence: number;
 }
 
 /** Everything the judge needs for second looks in one phrase. */
@@ -171,9 +191,11 @@ export interface SecondLook extends SecondLookConfig {
 export function secondLookConfig(catalog: ItemCatalog, vocabulary: readonly string[], options: SecondLookOptions = {}): SecondLookConfig {
   const margin = options.margin ?? DEFAULT_SECOND_LOOK_MARGIN;
   const contextFrames = options.contextFrames ?? 3;
+  const minEvidence = options.minEvidence ?? 0.05;
+  if (!(minEvidence >= 0 && minEvidence < 1)) throw new RangeError(`second-look evidence floor must be in [0, 1), got ${minEvidence}`);
   if (!Number.isFinite(margin) || margin < 0) throw new RangeError(`second-look margin must be a finite number ≥ 0 (nats), got ${margin}`);
   if (!Number.isInteger(contextFrames) || contextFrames < 0) throw new RangeError(`second-look context must be a whole number of frames ≥ 0, got ${contextFrames}`);
-  return { catalog, spelled: elementTokens(catalog, vocabulary), margin, contextFrames };
+  return { catalog, spelled: elementTokens(catalog, vocabulary), margin, contextFrames, minEvidence };
 }
 
 /** The window of a substituted element: its span plus context, never into a neighbouring element. */
@@ -191,7 +213,7 @@ export function substitutionWindow(look: SecondLook, elements: readonly Hypothes
  */
 export function reconsider(look: SecondLook, verdict: ItemVerdict, item: Item, window: LookWindow): ItemVerdict {
   if (verdict.verdict !== Verdict.Substituted && verdict.verdict !== Verdict.Omitted) return verdict;
-  const result = lookAgain(look.lp, window, item, look.catalog, look.spelled);
+  const result = lookAgain(look.lp, window, item, look.catalog, look.spelled, look.minEvidence);
   if (!result || result.expectedLogLik + look.margin < result.otherLogLik) return verdict;
   // The posterior of the expected reading against the best alternative, with the margin as the
   // prior odds the judge gives it (so a revised verdict is never reported as less than even odds).

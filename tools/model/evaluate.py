@@ -369,7 +369,8 @@ def write_eval_md(model_dir, st, per, stats, via, onnx_res, secs, n_clean, n_err
     L.append("## 2. Item-level accuracy on held-out synthetic activities\n")
     how = ("through the ReadScore CLI: `node dist/handlers/cli/main.js score <folder> --json --model <model dir>` "
            "(neighbour padding 3 s, the pipeline's own decoder, aligner and judge, with its default second look "
-           "at substituted/omitted items; the greedy-only rows below add `--no-second-look`)" if via == "cli" else
+           f"at substituted/omitted items, margin {second_look_margin()} nats, chosen by `tune_second_look.py` on "
+           "training-voice development activities; the greedy-only rows below add `--no-second-look`)" if via == "cli" else
            "with the Python fallback judge (greedy CTC per phrase without neighbour padding, split on `|`, "
            "edit-distance alignment against the items' pronunciations + accepted variants) because the "
            "ReadScore CLI was not available/built when this ran")
@@ -446,7 +447,15 @@ TARGETS_LINE = {
 }
 
 
+def second_look_margin():
+    """The judge's default margin, read from the TypeScript source so the card cannot drift from it."""
+    src = open(os.path.join(C.REPO, "core", "scoring", "secondLook.ts"), encoding="utf-8").read()
+    m = re.search(r"DEFAULT_SECOND_LOOK_MARGIN = ([0-9.]+);", src)
+    return m.group(1) if m else "?"
+
+
 def write_model_card(model_dir, st, head, items, via, met):
+    SECOND_LOOK_MARGIN = second_look_margin()
     man = json.load(open(os.path.join(model_dir, "manifest.json"), encoding="utf-8"))
     p = lambda v: f"{100 * v:.1f} %"  # noqa: E731
     text = f"""# Model card — letters-ctc {man['version']}
@@ -467,7 +476,8 @@ A small CTC phone recogniser for ReadScore's letter-naming / letter-sound activi
   and the 36 phones of the domain alphabet (docs/domain.md), in the manifest's order.
 - {ARCH_TEXT.get(st.get('arch', 'conv'))}, ONNX opset 13, dynamic batch and length,
   sha256 `{man['sha256']}`.
-- Decode with standard greedy CTC (merge repeats, then drop blanks), split on `|`.
+- Decode with standard greedy CTC (merge repeats, then drop blanks), split on `|`; the
+  pipeline rescores doubtful items from the full log-probabilities (second look).
 
 ## Training data
 
@@ -486,7 +496,7 @@ Trained {st.get('step')} steps ({describe_training(st)}).
 | held-out espeak-ng variants | {p(head['heldout_espeak']['clean'])} | {p(head['heldout_espeak']['corrupted'])} |
 | held-out festival family | {p(head['heldout_festival']['clean'])} | {p(head['heldout_festival']['corrupted'])} |
 
-Item level on held-out synthetic activities ({'ReadScore CLI' if via == 'cli' else 'Python fallback judge'}):
+Item level on held-out synthetic activities ({'ReadScore CLI, default second look' if via == 'cli' else 'Python fallback judge'}):
 correctly read items judged correct/accepted — espeak {p(items['espeak']['correct_judged_ok'])},
 festival {p(items['festival']['correct_judged_ok'])}; injected errors flagged — espeak
 {p(items['espeak']['errors_flagged'])}, festival {p(items['festival']['errors_flagged'])}.
@@ -499,7 +509,10 @@ festival {p(items['festival']['correct_judged_ok'])}; injected errors flagged �
   family" figure is optimistic for truly new voices.
 {TARGETS_LINE[met]}
 - Aspirated `ph`/`th` elements were not synthesised specifically (bare `p`/`t` are labelled `p`/`t`).
-- No language model or item prior: it hears phones, the ReadScore aligner decides verdicts.
+- No language model: it hears phones. ReadScore's judge aligns them with the expected items and
+  gives substituted/omitted items a second look with a prior in favour of the expected reading
+  (margin {SECOND_LOOK_MARGIN} nats, chosen on training-voice development activities); the item-level figures above
+  include it.
 
 ## Bring your own model
 
