@@ -7,7 +7,7 @@ flagged. The held-out voices of evaluate.py play no part in the choice.
 
     /usr/bin/python3 tune_second_look.py [model-dir]     # needs `npm run build` first
 
-Output: work/second_look_tuning.md and .json.
+Output: work/second_look_tuning.md and .json, and <model-dir>/SECOND_LOOK.md.
 """
 import json
 import os
@@ -79,8 +79,9 @@ def main():
                      f"{100 * r['errorsFlagged']:.1f} % | {100 * r['substitutionsFlagged']:.1f} % | {100 * r['skipsFlagged']:.1f} % |")
     lines += ["", f"Chosen: **{chosen}** — the margin with the most correctly read items accepted while every family "
               f"flags ≥ {100 * MIN_FLAGGED:.0f} % of injected errors (the 90 % target plus 3 points of room)."]
-    with open(os.path.join(C.WORK, "second_look_tuning.md"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+    for out in (os.path.join(C.WORK, "second_look_tuning.md"), os.path.join(model_dir, "SECOND_LOOK.md")):
+        with open(out, "w", encoding="utf-8") as f:  # the model folder keeps the record with the model
+            f.write("\n".join(lines) + "\n")
     print(f"done in {time.time() - t0:.0f} s", flush=True)
 
 
