@@ -127,10 +127,6 @@ export function elementTokens(catalog: ItemCatalog, vocabulary: readonly string[
   return spelled;
 }
 
-/**
- * Scores one window: the best of the item's pronunciations and accepted variants against the best
- * of every other element and silence.
- */
 /** Whether every label reaches `floor` posterior in some frame of [from, to). */
 function hasEvidence(lp: FrameLogProbs, labels: ArrayLike<number>, from: number, to: number, floor: number): boolean {
   const logFloor = Math.log(floor);
@@ -143,6 +139,11 @@ function hasEvidence(lp: FrameLogProbs, labels: ArrayLike<number>, from: number,
   return true;
 }
 
+/**
+ * Scores one window: the best of the item's pronunciations and accepted variants against the best
+ * of every other element and silence. Undefined when no acceptable element fits the window or, with
+ * `minEvidence`, the best one lacks evidence.
+ */
 export function lookAgain(lp: FrameLogProbs, window: LookWindow, item: Item, catalog: ItemCatalog, spelled: ElementTokens, minEvidence = 0): SecondLookResult | undefined {
   const { fromFrame, toFrame } = window;
   if (toFrame <= fromFrame) return undefined;

@@ -42,6 +42,7 @@ class Voice:
         self.stretch = float(rng.uniform(0.9, 1.3))
         self.rng = rng
         self.cache = {}
+        self.audible = {}  # word -> whether it renders as sound (see audible())
 
     @property
     def label(self):
@@ -98,8 +99,10 @@ def audible(voice, word):
     """Whether the voice renders the word as sound at all. espeak-ng outputs pure silence for an
     isolated voiced stop or affricate (`b`, `d`, `g`, `j`), so a "correctly read" `d` would be a
     silent phrase: such readings are never planned (the eval used to count them as false rejections)."""
-    a = voice.say(word)
-    return len(a) > 0 and float(np.abs(a.astype(np.float32)).max()) > 200.0
+    if word not in voice.audible:  # asked for every candidate element of every phrase: once per word
+        a = voice.say(word)
+        voice.audible[word] = len(a) > 0 and float(np.abs(a.astype(np.float32)).max()) > 200.0
+    return voice.audible[word]
 
 
 def trim(a, thr=0.02):

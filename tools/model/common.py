@@ -27,6 +27,11 @@ def load_items():
         return json.load(f)
 
 
+# espeak-ng quirks the labels must respect (measured): the northern-English accents realise the STRUT
+# phoneme `V` as [ʊ], and an isolated voiced stop or affricate ([[b]] [[d]] [[g]] [[dZ]]) is pure silence.
+STRUT_AS_FOOT = ("en-gb-x-gbclan", "en-gb-x-gbcwmd")
+SILENT_IN_ESPEAK = frozenset({"b", "d", "g", "j"})
+
 # ---------------------------------------------------------------- alphabet -> synthesiser input
 # espeak-ng phoneme mnemonics ([[...]] input)
 ESPEAK_OF = {

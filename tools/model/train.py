@@ -34,21 +34,15 @@ CKPT = os.environ.get("CKPT_DIR", os.path.join(C.WORK, "ckpt"))
 DATA = os.path.join(C.WORK, "data")
 
 
-STRUT_AS_FOOT = ("en-gb-x-gbclan", "en-gb-x-gbcwmd")
-
-
-SILENT_IN_ESPEAK = {"b", "d", "g", "j"}  # isolated voiced stops/affricates: espeak-ng renders silence
-
-
 def mislabelled(clip):
     """Phoneme-input espeak clips whose label says more than the audio does: the northern-English
     accents' `V` (labelled ʌ, heard [ʊ]) in clips made before gen_data sent `@` for it, and a word
     that is just a voiced stop or affricate (silent in espeak-ng, ~0.5 % of clips)."""
     if clip["kind"] == "text" or clip["family"] != "espeak":
         return False
-    if any(w in SILENT_IN_ESPEAK for w in clip["words"]):
+    if any(w in C.SILENT_IN_ESPEAK for w in clip["words"]):
         return True
-    return (not clip.get("strutFixed") and any(a + "+" in clip["voice"] for a in STRUT_AS_FOOT)
+    return (not clip.get("strutFixed") and any(a + "+" in clip["voice"] for a in C.STRUT_AS_FOOT)
             and any("ʌ" in w for w in clip["words"]))
 
 
