@@ -28,7 +28,7 @@ const USAGE = `Usage:
 
 Engine options:
   --engine cpu|triton     inference engine (default cpu)
-  --model DIR             model folder (default: the bundled models/letters-ctc-1.2.0)
+  --model DIR             model folder (default: the bundled models/letters-ctc-1.3.0)
   --threads N             CPU engine intra-op threads (default 1)
   --triton-url URL        Triton server, https://host:port (plaintext http:// is refused)
   --ca FILE               CA bundle (PEM) that signed the Triton server certificate
@@ -40,7 +40,7 @@ Scoring options:
   --max-audio-sec S       longest accepted audio file (default 600)
   --second-look-margin N  nats by which an item's own pronunciation may trail the best other
                           explanation of its window and still be accepted on the second look
-                          (default 6; 0 = plain maximum likelihood)
+                          (default 3; 0 = plain maximum likelihood)
   --no-second-look        judge greedy CTC decoding only (no rescoring of substituted/omitted items)
 
 Exit codes: 0 scored, 2 bad input (the message names the file and the problem), 1 internal error.`;

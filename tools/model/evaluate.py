@@ -87,7 +87,7 @@ def per_eval(model, split, corrupt, n=int(os.environ.get("PER_N", "400"))):
     rng = np.random.default_rng(EVAL_SEED + (1 if corrupt else 0))
     kw = {} if corrupt else dict(p_noise=0.0, p_reverb=0.0, p_band=0.0)
     aug = Augmenter(clips, rng, **kw)
-    wavs, refs, voices = [], [], []
+    wavs, refs, voices, variants = [], [], [], []
     for _ in range(n):
         idx = aug.pick()
         x, words = aug.assemble(idx)
@@ -95,12 +95,14 @@ def per_eval(model, split, corrupt, n=int(os.environ.get("PER_N", "400"))):
         wavs.append(normalise(aug.corrupt(x) if corrupt else x + rng.standard_normal(len(x)).astype(np.float32) * 1e-3))
         refs.append(words)
         voices.append(clips[idx[0]]["family"])
+        variants.append(clips[idx[0]]["voice"].split("+")[-1])
     hyps = infer(model, wavs)
     errs = tot = 0
     fam = collections.defaultdict(lambda: [0, 0])
+    var = collections.defaultdict(lambda: [0, 0])
     conf = collections.Counter()
     word_ok = 0
-    for ref_words, hyp_ids, v in zip(refs, hyps, voices):
+    for ref_words, hyp_ids, v, vv in zip(refs, hyps, voices, variants):
         ref = [c for c in "".join(ref_words)]
         hyp_words = C.ids_to_words(hyp_ids)
         hyp = [c for c in "".join(hyp_words)]
@@ -109,6 +111,8 @@ def per_eval(model, split, corrupt, n=int(os.environ.get("PER_N", "400"))):
         tot += len(ref)
         fam[v][0] += e
         fam[v][1] += len(ref)
+        var[vv][0] += e
+        var[vv][1] += len(ref)
         word_ok += int(hyp_words == ref_words)
         for op, r, h in ops:
             if op == "s":
@@ -118,7 +122,8 @@ def per_eval(model, split, corrupt, n=int(os.environ.get("PER_N", "400"))):
             elif op == "i":
                 conf[f"(inserted) → {h}"] += 1
     return {"per": errs / max(1, tot), "phones": tot, "utterances": n, "exact": word_ok / n,
-            "by_family": {k: v[0] / max(1, v[1]) for k, v in fam.items()}, "confusions": conf}
+            "by_family": {k: v[0] / max(1, v[1]) for k, v in fam.items()},
+            "by_variant": {k: (v[0] / max(1, v[1]), v[1]) for k, v in var.items()}, "confusions": conf}
 
 
 # ------------------------------------------------------------------ item level
@@ -286,8 +291,9 @@ def targets_met(per, stats):
 
 def main():
     model_dir = os.environ.get("MODEL_DIR", export.MODEL_DIR)
-    final = os.path.join(C.WORK, "ckpt", "final.pt")  # written by average.py
-    ckpt = os.environ.get("CKPT", final if os.path.exists(final) else os.path.join(C.WORK, "ckpt", "last.pt"))
+    ckpt_dir = os.environ.get("CKPT_DIR", os.path.join(C.WORK, "ckpt"))  # as train.py / average.py
+    final = os.path.join(ckpt_dir, "final.pt")  # written by average.py
+    ckpt = os.environ.get("CKPT", final if os.path.exists(final) else os.path.join(ckpt_dir, "last.pt"))
     n_clean = int(os.environ.get("ACT_CLEAN", "20"))
     n_err = int(os.environ.get("ACT_ERRORS", "20"))
     torch.set_num_threads(int(os.environ.get("EVAL_THREADS", "1")))
@@ -354,6 +360,10 @@ def write_eval_md(model_dir, st, per, stats, via, onnx_res, secs, n_clean, n_err
     L.append("")
     fams = per["val"][False]["by_family"]
     L.append("Train-voice group by family (clean): " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in sorted(fams.items())) + "\n")
+    for title, split in (("Held-out espeak-ng", "heldout_espeak"), ("Held-out festival", "heldout_festival")):
+        by = sorted(per[split][False]["by_variant"].items(), key=lambda kv: -kv[1][0])
+        L.append(f"{title} by voice variant (clean, phones in parentheses, worst first): "
+                 + ", ".join(f"{k} {100 * v:.1f} % ({n})" for k, (v, n) in by) + "\n")
     L.append("Targets (judged on the clean condition, which matches the held-out activities below; the corrupted "
              "column is harder than the targets ask):\n")
     for split, lim in (("heldout_espeak", 0.08), ("heldout_festival", 0.25)):

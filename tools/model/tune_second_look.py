@@ -20,7 +20,7 @@ import evaluate as E
 
 DEV_DIR = os.path.join(C.WORK, "dev_activities")
 DEV_SEED = 7
-MARGINS = [None, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0]
+MARGINS = [None, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0]
 # The rule: the margin with the most correctly read items accepted (mean over families) while every
 # family still flags at least this share of injected errors (the 90 % target plus 3 points of room).
 MIN_FLAGGED = 0.93
@@ -28,7 +28,7 @@ FAMILIES = ("espeak", "flite")
 
 
 def main():
-    model_dir = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(C.REPO, "models", "letters-ctc-1.2.0"))
+    model_dir = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(C.REPO, "models", "letters-ctc-1.3.0"))
     n = int(os.environ.get("DEV_ACTIVITIES", "20"))
     t0 = time.time()
     truth_file = os.path.join(DEV_DIR, "truth.json")
