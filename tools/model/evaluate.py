@@ -26,7 +26,7 @@ import activities as A
 import check_onnx
 import common as C
 import export
-from augment import Augmenter
+from augment import Augmenter, normalise
 
 EVAL_SEED = 99
 GROUPS = [("train voices (espeak train variants + flite, unseen draws)", "val"),
@@ -91,7 +91,6 @@ def per_eval(model, split, corrupt, n=int(os.environ.get("PER_N", "400"))):
     for _ in range(n):
         idx = aug.pick()
         x, words = aug.assemble(idx)
-        from augment import normalise
         wavs.append(normalise(aug.corrupt(x) if corrupt else x + rng.standard_normal(len(x)).astype(np.float32) * 1e-3))
         refs.append(words)
         voices.append(clips[idx[0]]["family"])
@@ -163,7 +162,6 @@ def run_cli(model_dir, family, act_dir=ACT_DIR, extra=()):
 def python_judge(model, truth):
     """Fallback: greedy CTC per phrase (no neighbour padding), edit-distance alignment of items."""
     cat = A.Catalog()
-    from augment import normalise
     jobs, wavs = [], []
     for aid, t in truth.items():
         man = json.load(open(os.path.join(t["dir"], "activity.json"), encoding="utf-8"))
@@ -465,7 +463,7 @@ def second_look_margin():
 
 
 def write_model_card(model_dir, st, head, items, via, met):
-    SECOND_LOOK_MARGIN = second_look_margin()
+    margin = second_look_margin()
     man = json.load(open(os.path.join(model_dir, "manifest.json"), encoding="utf-8"))
     p = lambda v: f"{100 * v:.1f} %"  # noqa: E731
     text = f"""# Model card â€” letters-ctc {man['version']}
@@ -521,7 +519,7 @@ festival {p(items['festival']['correct_judged_ok'])}; injected errors flagged â€
 - Aspirated `ph`/`th` elements were not synthesised specifically (bare `p`/`t` are labelled `p`/`t`).
 - No language model: it hears phones. ReadScore's judge aligns them with the expected items and
   gives substituted/omitted items a second look with a prior in favour of the expected reading
-  (margin {SECOND_LOOK_MARGIN} nats, chosen on training-voice development activities); the item-level figures above
+  (margin {margin} nats, chosen on training-voice development activities); the item-level figures above
   include it.
 
 ## Bring your own model

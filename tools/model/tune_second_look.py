@@ -28,7 +28,7 @@ FAMILIES = ("espeak", "flite")
 
 
 def main():
-    model_dir = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(C.REPO, "models", "letters-ctc-1.3.0"))
+    model_dir = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else E.export.MODEL_DIR)
     n = int(os.environ.get("DEV_ACTIVITIES", "20"))
     t0 = time.time()
     truth_file = os.path.join(DEV_DIR, "truth.json")
