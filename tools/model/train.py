@@ -30,6 +30,11 @@ ARCH = os.environ.get("ARCH", "conv")
 # (a warm restart) instead of continuing the original cycle.
 SCHEDULE = os.environ.get("SCHEDULE", "continue")
 P_SPEED = float(os.environ.get("P_SPEED", "0.5"))
+# speed-perturbation factors, "low,high" (1.3 raises formants by 30 %, towards children's and the
+# high-formant espeak variants that dominate the held-out errors)
+SPEED = tuple(float(v) for v in os.environ.get("SPEED", "0.9,1.1").split(","))
+if len(SPEED) != 2 or not 0.5 <= SPEED[0] <= SPEED[1] <= 2.0:
+    raise SystemExit(f"SPEED must be 'low,high' with 0.5 <= low <= high <= 2.0, got {os.environ.get('SPEED')!r}")
 CKPT = os.environ.get("CKPT_DIR", os.path.join(C.WORK, "ckpt"))
 DATA = os.path.join(C.WORK, "data")
 
@@ -118,12 +123,12 @@ def main():
     if step:  # a resumed run draws new utterances instead of replaying the first run's sequence
         rng = np.random.default_rng([SEED, step])
     clips, nfiles = load_train()
-    aug = Augmenter(clips, rng, p_speed=P_SPEED)
+    aug = Augmenter(clips, rng, p_speed=P_SPEED, speed=SPEED)
     print(f"train clips {len(clips)} from {nfiles} chunks", flush=True)
     t0 = time.time() - elapsed0
     # wall-clock segments of this run (start/end minutes, threads), kept in every checkpoint
     segments = segments + [{"fromMin": round(elapsed0 / 60, 1), "threads": threads, "fromStep": step,
-                            "schedule": SCHEDULE, "lr": LR, "pSpeed": P_SPEED}]
+                            "schedule": SCHEDULE, "lr": LR, "pSpeed": P_SPEED, "speed": list(SPEED)}]
     last_export = time.time()
     last_reload = time.time()
     warm = 150
@@ -165,7 +170,7 @@ def main():
             files = sorted(glob.glob(os.path.join(DATA, "train-*.pkl")))
             if len(files) > nfiles:
                 clips, nfiles = load_train()
-                aug = Augmenter(clips, rng, p_speed=P_SPEED)
+                aug = Augmenter(clips, rng, p_speed=P_SPEED, speed=SPEED)
                 print(f"reloaded: train clips {len(clips)} from {nfiles} chunks", flush=True)
             last_reload = time.time()
         if time.time() - last_export > EXPORT_EVERY_MIN * 60:
