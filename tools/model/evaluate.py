@@ -248,7 +248,9 @@ def pct(a, b):
 
 
 def train_log_summary():
-    parts = sorted(glob.glob(os.path.join(C.WORK, "train.part*.log")))
+    # in part order (numeric: a plain sort puts part10 between part1 and part2)
+    parts = sorted(glob.glob(os.path.join(C.WORK, "train.part*.log")),
+                   key=lambda p: int(re.search(r"part(\d+)", os.path.basename(p)).group(1)))
     paths = parts or [os.path.join(C.WORK, "train.log")]
     if not all(os.path.exists(p) for p in paths):
         return "no train.log", None
