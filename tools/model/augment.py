@@ -11,6 +11,8 @@ from scipy.signal import butter, fftconvolve, sosfilt
 import common as C
 
 SR = C.SR
+# default speed-perturbation range (train.py's SPEED overrides it)
+SPEED_RANGE = (0.9, 1.1)
 
 
 def normalise(x):
@@ -20,7 +22,7 @@ def normalise(x):
 
 class Augmenter:
     def __init__(self, clips, rng, babble_clips=None, max_items=6, p_seq=0.5, max_sec=7.0,
-                 p_noise=0.8, p_reverb=0.3, p_band=0.35, snr=(5.0, 40.0), p_speed=0.0, speed=(0.9, 1.1)):
+                 p_noise=0.8, p_reverb=0.3, p_band=0.35, snr=(5.0, 40.0), p_speed=0.0, speed=SPEED_RANGE):
         self.clips = clips
         self.rng = rng
         self.by_voice = {}

@@ -20,4 +20,4 @@ $PY average.py 4 2>&1 | tee work/average.log   # -> work/ckpt/final.pt (average 
 $PY export.py work/ckpt/final.pt
 $PY evaluate.py 2>&1 | tee work/eval.log
 $PY make_examples.py
-echo "done: models/letters-ctc-${MODEL_VERSION:-1.4.0}/ and examples/"
+echo "done: $($PY -c 'import export; print(export.MODEL_DIR)')/ and examples/"

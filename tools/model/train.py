@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 import common as C
-from augment import Augmenter
+from augment import SPEED_RANGE, Augmenter
 from model import build, n_frames
 
 SEED = 20261127
@@ -32,7 +32,7 @@ SCHEDULE = os.environ.get("SCHEDULE", "continue")
 P_SPEED = float(os.environ.get("P_SPEED", "0.5"))
 # speed-perturbation factors, "low,high" (1.3 raises formants by 30 %, towards children's and the
 # high-formant espeak variants that dominate the held-out errors)
-SPEED = tuple(float(v) for v in os.environ.get("SPEED", "0.9,1.1").split(","))
+SPEED = tuple(float(v) for v in os.environ.get("SPEED", ",".join(map(str, SPEED_RANGE))).split(","))
 if len(SPEED) != 2 or not 0.5 <= SPEED[0] <= SPEED[1] <= 2.0:
     raise SystemExit(f"SPEED must be 'low,high' with 0.5 <= low <= high <= 2.0, got {os.environ.get('SPEED')!r}")
 CKPT = os.environ.get("CKPT_DIR", os.path.join(C.WORK, "ckpt"))
