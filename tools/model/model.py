@@ -17,7 +17,16 @@ N_MELS = 64
 SR = 16000
 
 
-def mel_filterbank(n_freqs, n_mels, sr, fmin=40.0, fmax=7600.0):
+def vtlp_warp(freqs, alpha, sr, f_hi=4800.0):
+    """Piecewise-linear vocal-tract-length warp (Jaitly & Hinton 2013): f -> alpha * f up to a knee,
+    then a straight line to Nyquist, so the warped axis still ends at sr / 2."""
+    nyq = sr / 2
+    knee = f_hi * min(alpha, 1.0) / alpha
+    upper = nyq - (nyq - f_hi * min(alpha, 1.0)) / (nyq - knee) * (nyq - freqs)
+    return torch.where(freqs <= knee, freqs * alpha, upper)
+
+
+def mel_filterbank(n_freqs, n_mels, sr, fmin=40.0, fmax=7600.0, alpha=1.0):
     def hz2mel(f):
         return 2595.0 * math.log10(1.0 + f / 700.0)
 
@@ -25,6 +34,8 @@ def mel_filterbank(n_freqs, n_mels, sr, fmin=40.0, fmax=7600.0):
         return 700.0 * (10 ** (m / 2595.0) - 1.0)
 
     freqs = torch.linspace(0, sr / 2, n_freqs)
+    if alpha != 1.0:  # filter i then collects the energy a speaker with formants x alpha puts in band i
+        freqs = vtlp_warp(freqs, alpha, sr)
     mpts = torch.linspace(hz2mel(fmin), hz2mel(fmax), n_mels + 2)
     hz = torch.tensor([mel2hz(float(m)) for m in mpts])
     fb = torch.zeros(n_freqs, n_mels)
@@ -54,6 +65,25 @@ class LogMel(nn.Module):
         # agree to ~1e-6 (float32 DFT sums lose ~1e-4 relative precision in quiet frames).
         # precise=False (training): the same maths as one float32 Conv1d, faster.
         self.precise = False
+        # vtlp = (low, high, p) (training only, set by train.py's VTLP): with probability p an
+        # utterance's filterbank is warped by a factor drawn from [low, high] - formants move, tempo
+        # and pitch do not (speed perturbation moves all three together)
+        self.vtlp = None
+        self._vtlp_banks = (None, None)  # (the (low, high) they were built for, [K, M, F] filterbanks)
+
+    def _mel(self, power):
+        if not (self.training and self.vtlp):
+            return F.conv1d(power, self.mel_fb)
+        lo, hi, p = self.vtlp
+        if self._vtlp_banks[0] != (lo, hi):
+            self._vtlp_banks = ((lo, hi), torch.stack([mel_filterbank(self.n_freqs, N_MELS, SR, alpha=float(a)).t()
+                                                       for a in torch.linspace(lo, hi, 21)]))
+        banks = self._vtlp_banks[1]
+        B = power.shape[0]
+        fb = banks[torch.randint(0, len(banks), (B,))]
+        plain = torch.rand(B) >= p
+        fb[plain] = self.mel_fb[:, :, 0]
+        return torch.bmm(fb, power)  # [B, M, T]
 
     def forward(self, wav):  # wav [B, N]
         if self.precise:
@@ -62,7 +92,7 @@ class LogMel(nn.Module):
         spec = F.conv1d(x, self.stft_kernel, stride=HOP)  # [B, 2F, T]
         re, im = spec[:, : self.n_freqs], spec[:, self.n_freqs:]
         power = re * re + im * im
-        mel = F.conv1d(power, self.mel_fb)  # [B, M, T]
+        mel = self._mel(power)  # [B, M, T]
         return torch.log(mel + 1e-6)
 
     def _forward_precise(self, wav):

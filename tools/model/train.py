@@ -35,6 +35,15 @@ P_SPEED = float(os.environ.get("P_SPEED", "0.5"))
 SPEED = tuple(float(v) for v in os.environ.get("SPEED", ",".join(map(str, SPEED_RANGE))).split(","))
 if len(SPEED) != 2 or not 0.5 <= SPEED[0] <= SPEED[1] <= 2.0:
     raise SystemExit(f"SPEED must be 'low,high' with 0.5 <= low <= high <= 2.0, got {os.environ.get('SPEED')!r}")
+# VTLP="low,high[,p]": vocal-tract-length perturbation of the training filterbank (formants only,
+# no tempo or pitch change); off unless set. p (default 0.5) is the share of utterances warped.
+VTLP = tuple(float(v) for v in os.environ["VTLP"].split(",")) if os.environ.get("VTLP") else None
+if VTLP is not None:
+    if len(VTLP) == 2:
+        VTLP = VTLP + (0.5,)
+    if len(VTLP) != 3 or not (0.7 <= VTLP[0] <= VTLP[1] <= 1.4 and 0.0 < VTLP[2] <= 1.0):
+        raise SystemExit(f"VTLP must be 'low,high[,p]' with 0.7 <= low <= high <= 1.4 and 0 < p <= 1, "
+                         f"got {os.environ.get('VTLP')!r}")
 CKPT = os.environ.get("CKPT_DIR", os.path.join(C.WORK, "ckpt"))
 DATA = os.path.join(C.WORK, "data")
 
@@ -102,6 +111,7 @@ def main():
     os.makedirs(CKPT, exist_ok=True)
     model = build(ARCH, blocks=int(os.environ.get("BLOCKS", "10")))
     model.spec_augment = True
+    model.frontend.vtlp = VTLP
     print(f"params {sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6:.3f}M "
           f"arch {ARCH} threads {threads}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=1e-2)
@@ -128,7 +138,8 @@ def main():
     t0 = time.time() - elapsed0
     # wall-clock segments of this run (start/end minutes, threads), kept in every checkpoint
     segments = segments + [{"fromMin": round(elapsed0 / 60, 1), "threads": threads, "fromStep": step,
-                            "schedule": SCHEDULE, "lr": LR, "pSpeed": P_SPEED, "speed": list(SPEED)}]
+                            "schedule": SCHEDULE, "lr": LR, "pSpeed": P_SPEED, "speed": list(SPEED),
+                            "vtlp": list(VTLP) if VTLP else None}]
     last_export = time.time()
     last_reload = time.time()
     warm = 150
