@@ -45,6 +45,9 @@ if VTLP is not None:
         raise SystemExit(f"VTLP must be 'low,high[,p]' with 0.7 <= low <= high <= 1.4 and 0 < p <= 1, "
                          f"got {os.environ.get('VTLP')!r}")
 CKPT = os.environ.get("CKPT_DIR", os.path.join(C.WORK, "ckpt"))
+# periodic ONNX exports stay beside the checkpoints, never over a bundled model folder (export.py
+# writes models/letters-ctc-<version> once the run is averaged)
+EXPORT = os.environ.get("EXPORT_DIR", os.path.join(CKPT, "onnx"))
 DATA = os.path.join(C.WORK, "data")
 
 
@@ -201,7 +204,7 @@ def save_and_export(model, opt, step, elapsed, segments, cycle):
     torch.save(st, os.path.join(CKPT, f"step{step:06d}.pt"))
     try:
         import export
-        export.export_model(model, step=step, out_dir=os.environ.get("EXPORT_DIR", export.MODEL_DIR))
+        export.export_model(model, step=step, out_dir=EXPORT)
         print(f"exported at step {step}", flush=True)
     except Exception as e:  # keep training even if an export fails
         print(f"export failed: {e!r}", flush=True)
