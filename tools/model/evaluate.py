@@ -273,7 +273,7 @@ def describe_training(st):
         who = f"{th} thread{'s' if th != 1 else ''}" if th else "threads not recorded (see the notes)"
         sp = sg.get("speed")  # recorded from 1.4.0 on; earlier segments used 0.9-1.1
         how = f", speed perturbation {sp[0]:g}-{sp[1]:g} on {100 * sg.get('pSpeed', 0):.0f} %" if sp else ""
-        vt = sg.get("vtlp")  # recorded from 1.5.0 on
+        vt = sg.get("vtlp")  # recorded when the segment was trained with VTLP
         how += f", VTLP {vt[0]:g}-{vt[1]:g} on {100 * vt[2]:.0f} %" if vt else ""
         parts.append(f"{sg.get('fromMin', 0):.1f}-{sg.get('toMin', total):.1f} min on {who}{how}")
     return f"{total:.0f} min of wall-clock CPU training" + (f": {'; '.join(parts)}" if parts else "")

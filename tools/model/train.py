@@ -30,20 +30,33 @@ ARCH = os.environ.get("ARCH", "conv")
 # (a warm restart) instead of continuing the original cycle.
 SCHEDULE = os.environ.get("SCHEDULE", "continue")
 P_SPEED = float(os.environ.get("P_SPEED", "0.5"))
+
+
+def factor_range(name, default, lo, hi, p=None):
+    """Env var "low,high" (or "low,high,p" when p, the default share, is given) with lo <= low <= high
+    <= hi and 0 < p <= 1, as a tuple; a clear SystemExit otherwise. None when unset and no default."""
+    raw = os.environ.get(name) or default
+    if raw is None:
+        return None
+    shape = "low,high" + ("[,p]" if p is not None else "")
+    try:
+        v = tuple(float(x) for x in raw.split(","))
+    except ValueError:
+        v = ()
+    if p is not None and len(v) == 2:
+        v += (p,)
+    if len(v) != (2 if p is None else 3) or not lo <= v[0] <= v[1] <= hi or (p is not None and not 0 < v[2] <= 1):
+        raise SystemExit(f"{name} must be '{shape}' with {lo} <= low <= high <= {hi}"
+                         f"{' and 0 < p <= 1' if p is not None else ''}, got {raw!r}")
+    return v
+
+
 # speed-perturbation factors, "low,high" (1.3 raises formants by 30 %, towards children's and the
 # high-formant espeak variants that dominate the held-out errors)
-SPEED = tuple(float(v) for v in os.environ.get("SPEED", ",".join(map(str, SPEED_RANGE))).split(","))
-if len(SPEED) != 2 or not 0.5 <= SPEED[0] <= SPEED[1] <= 2.0:
-    raise SystemExit(f"SPEED must be 'low,high' with 0.5 <= low <= high <= 2.0, got {os.environ.get('SPEED')!r}")
+SPEED = factor_range("SPEED", ",".join(map(str, SPEED_RANGE)), 0.5, 2.0)
 # VTLP="low,high[,p]": vocal-tract-length perturbation of the training filterbank (formants only,
 # no tempo or pitch change); off unless set. p (default 0.5) is the share of utterances warped.
-VTLP = tuple(float(v) for v in os.environ["VTLP"].split(",")) if os.environ.get("VTLP") else None
-if VTLP is not None:
-    if len(VTLP) == 2:
-        VTLP = VTLP + (0.5,)
-    if len(VTLP) != 3 or not (0.7 <= VTLP[0] <= VTLP[1] <= 1.4 and 0.0 < VTLP[2] <= 1.0):
-        raise SystemExit(f"VTLP must be 'low,high[,p]' with 0.7 <= low <= high <= 1.4 and 0 < p <= 1, "
-                         f"got {os.environ.get('VTLP')!r}")
+VTLP = factor_range("VTLP", None, 0.7, 1.4, p=0.5)
 CKPT = os.environ.get("CKPT_DIR", os.path.join(C.WORK, "ckpt"))
 # periodic ONNX exports stay beside the checkpoints, never over a bundled model folder (export.py
 # writes models/letters-ctc-<version> once the run is averaged)
