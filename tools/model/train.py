@@ -139,8 +139,11 @@ def main():
             os.remove(old)
     if os.path.exists(os.path.join(CKPT, "last.pt")) and os.environ.get("RESUME", "1") == "1":
         st = torch.load(os.path.join(CKPT, "last.pt"))
-        model.load_state_dict(st["model"])
-        opt.load_state_dict(st["opt"])
+        if grow_from(model, st["model"]):
+            opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=1e-2)  # new parameter list
+        else:
+            model.load_state_dict(st["model"])
+            opt.load_state_dict(st["opt"])
         step, elapsed0 = st["step"], st["elapsed"]
         cycle = tuple(st.get("cycle", (0.0, 0)))
         segments = st.get("segments") or [{"fromMin": 0.0, "toMin": round(elapsed0 / 60, 1), "threads": None,
@@ -154,7 +157,7 @@ def main():
     t0 = time.time() - elapsed0
     # wall-clock segments of this run (start/end minutes, threads), kept in every checkpoint
     segments = segments + [{"fromMin": round(elapsed0 / 60, 1), "threads": threads, "fromStep": step,
-                            "schedule": SCHEDULE, "lr": LR, "pSpeed": P_SPEED, "speed": list(SPEED),
+                            "schedule": SCHEDULE, "lr": LR, "blocks": len(getattr(model, "blocks", ())), "pSpeed": P_SPEED, "speed": list(SPEED),
                             "vtlp": list(VTLP) if VTLP else None}]
     last_export = time.time()
     last_reload = time.time()
@@ -205,6 +208,30 @@ def main():
             last_export = time.time()
     save_and_export(model, opt, step, time.time() - t0, segments, cycle)
     print(f"done: {step} steps, {(time.time() - t0) / 60:.1f} min", flush=True)
+
+
+def grow_from(model, state):
+    """Load a checkpoint with fewer residual blocks than BLOCKS: the old weights as they were, each added
+    block (appended after the last) starting close to the identity — its output BatchNorm scale is 0.01,
+    so the model's function barely moves and gradients still reach the new weights. Returns False when
+    the block counts match (a plain resume); any other mismatch is an error naming both shapes."""
+    have = len([k for k in state if k.startswith("blocks.") and k.endswith(".dw.weight")])
+    want = len(model.blocks) if hasattr(model, "blocks") else have
+    if have == want:
+        return False
+    if ARCH != "conv" or have > want:
+        raise SystemExit(f"checkpoint has {have} residual blocks, BLOCKS={want} with ARCH={ARCH}: "
+                         "a resume can only add blocks to the conv encoder")
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or any(not k.startswith(tuple(f"blocks.{i}." for i in range(have, want))) for k in missing):
+        raise SystemExit(f"checkpoint does not fit the model: missing {missing}, unexpected {unexpected}")
+    with torch.no_grad():
+        for blk in list(model.blocks)[have:]:
+            blk.bn2.weight.fill_(0.01)
+            blk.bn2.bias.zero_()
+    print(f"grew the encoder from {have} to {want} residual blocks (new ones near identity); "
+          "the optimiser starts afresh", flush=True)
+    return True
 
 
 def save_and_export(model, opt, step, elapsed, segments, cycle):
