@@ -451,8 +451,14 @@ def write_eval_md(model_dir, st, per, stats, via, onnx_res, secs, n_clean, n_err
     write_model_card(model_dir, st, head, items, via, targets_met(per, stats))
 
 
-ARCH_TEXT = {"conv": "Convolutional encoder (10 depthwise-separable residual blocks), ~0.78 M parameters",
-             "crnn": "Convolutional subsampling + 2-layer bidirectional GRU, ~0.65 M parameters"}
+def arch_text(st):
+    """One line on the checkpoint's architecture, with its block count and trainable parameters."""
+    state, arch = st["model"], st.get("arch", "conv")
+    blocks = len([k for k in state if k.startswith("blocks.") and k.endswith(".dw.weight")])
+    params = sum(p.numel() for p in export.build(arch, blocks=blocks or 10).parameters() if p.requires_grad) / 1e6
+    if arch == "crnn":
+        return f"Convolutional subsampling + 2-layer bidirectional GRU, {params:.2f} M parameters"
+    return f"Convolutional encoder ({blocks} depthwise-separable residual blocks), {params:.2f} M parameters"
 TARGETS_LINE = {
     True: "- It meets the synthetic accuracy targets set for it (see EVAL.md); that says nothing about\n"
           "  children's voices.",
@@ -488,7 +494,7 @@ A small CTC phone recogniser for ReadScore's letter-naming / letter-sound activi
 - Output `{man['output']['name']}`: logits `[batch, frames, 38]`, 20 ms frames (stride 320 samples),
   **frames = ceil(samples / 320)**. Vocabulary: `<pad>` (CTC blank, index 0), `|` (word separator)
   and the 36 phones of the domain alphabet (docs/domain.md), in the manifest's order.
-- {ARCH_TEXT.get(st.get('arch', 'conv'))}, ONNX opset 13, dynamic batch and length,
+- {arch_text(st)}, ONNX opset 13, dynamic batch and length,
   sha256 `{man['sha256']}`.
 - Decode with standard greedy CTC (merge repeats, then drop blanks), split on `|`; the
   pipeline rescores doubtful items from the full log-probabilities (second look).
