@@ -267,7 +267,7 @@ def describe_training(st):
     """'N min of wall-clock training on this 2-core CPU (segments…)' from the checkpoint."""
     total = st.get("elapsed", 0) / 60
     segs = st.get("segments") or []
-    parts = []
+    parts, blocks = [], 10  # block counts are recorded from the first grown segment on; before it, 10
     for sg in segs:
         th = sg.get("threads")
         who = f"{th} thread{'s' if th != 1 else ''}" if th else "threads not recorded (see the notes)"
@@ -275,6 +275,9 @@ def describe_training(st):
         how = f", speed perturbation {sp[0]:g}-{sp[1]:g} on {100 * sg.get('pSpeed', 0):.0f} %" if sp else ""
         vt = sg.get("vtlp")  # recorded when the segment was trained with VTLP
         how += f", VTLP {vt[0]:g}-{vt[1]:g} on {100 * vt[2]:.0f} %" if vt else ""
+        if sg.get("blocks", blocks) != blocks:
+            how += f", encoder grown from {blocks} to {sg['blocks']} residual blocks"
+            blocks = sg["blocks"]
         parts.append(f"{sg.get('fromMin', 0):.1f}-{sg.get('toMin', total):.1f} min on {who}{how}")
     return f"{total:.0f} min of wall-clock CPU training" + (f": {'; '.join(parts)}" if parts else "")
 
