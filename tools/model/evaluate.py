@@ -462,6 +462,8 @@ def arch_text(st):
     if arch == "crnn":
         return f"Convolutional subsampling + 2-layer bidirectional GRU, {params:.2f} M parameters"
     return f"Convolutional encoder ({blocks} depthwise-separable residual blocks), {params:.2f} M parameters"
+
+
 TARGETS_LINE = {
     True: "- It meets the synthetic accuracy targets set for it (see EVAL.md); that says nothing about\n"
           "  children's voices.",

@@ -157,7 +157,8 @@ def main():
     t0 = time.time() - elapsed0
     # wall-clock segments of this run (start/end minutes, threads), kept in every checkpoint
     segments = segments + [{"fromMin": round(elapsed0 / 60, 1), "threads": threads, "fromStep": step,
-                            "schedule": SCHEDULE, "lr": LR, "blocks": len(getattr(model, "blocks", ())), "pSpeed": P_SPEED, "speed": list(SPEED),
+                            "schedule": SCHEDULE, "lr": LR, "blocks": len(getattr(model, "blocks", ())),
+                            "pSpeed": P_SPEED, "speed": list(SPEED),
                             "vtlp": list(VTLP) if VTLP else None}]
     last_export = time.time()
     last_reload = time.time()
@@ -214,14 +215,14 @@ def grow_from(model, state):
     """Load a checkpoint with fewer residual blocks than BLOCKS: the old weights as they were, each added
     block (appended after the last) starting close to the identity — its output BatchNorm scale is 0.01,
     so the model's function barely moves and gradients still reach the new weights. Returns False when
-    the block counts match (a plain resume); any other mismatch is an error naming both shapes."""
+    the block counts match (a plain resume); any other mismatch is an error naming both block counts."""
     have = len([k for k in state if k.startswith("blocks.") and k.endswith(".dw.weight")])
     want = len(model.blocks) if hasattr(model, "blocks") else have
     if have == want:
         return False
     if ARCH != "conv" or have > want:
-        raise SystemExit(f"checkpoint has {have} residual blocks, BLOCKS={want} with ARCH={ARCH}: "
-                         "a resume can only add blocks to the conv encoder")
+        raise SystemExit(f"checkpoint has {have} residual blocks, BLOCKS={want} with ARCH={ARCH}: a resume "
+                         f"can only add blocks to the conv encoder (to continue it as it is, set BLOCKS={have})")
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or any(not k.startswith(tuple(f"blocks.{i}." for i in range(have, want))) for k in missing):
         raise SystemExit(f"checkpoint does not fit the model: missing {missing}, unexpected {unexpected}")
