@@ -457,7 +457,7 @@ def write_eval_md(model_dir, st, per, stats, via, onnx_res, secs, n_clean, n_err
 def arch_text(st):
     """One line on the checkpoint's architecture, with its block count and trainable parameters."""
     state, arch = st["model"], st.get("arch", "conv")
-    blocks = len([k for k in state if k.startswith("blocks.") and k.endswith(".dw.weight")])
+    blocks = export.count_blocks(state)
     params = sum(p.numel() for p in export.build(arch, blocks=blocks or 10).parameters() if p.requires_grad) / 1e6
     if arch == "crnn":
         return f"Convolutional subsampling + 2-layer bidirectional GRU, {params:.2f} M parameters"

@@ -8,7 +8,7 @@ import sys
 import torch
 
 import common as C
-from model import build, fuse_for_inference
+from model import build, count_blocks, fuse_for_inference
 
 VERSION = os.environ.get("MODEL_VERSION", "1.5.0")
 MODEL_DIR = os.path.join(C.REPO, "models", f"letters-ctc-{VERSION}")
@@ -64,7 +64,7 @@ def write_manifest(out_dir=MODEL_DIR, step=None):
 
 def model_from_state(st):
     """Eval-mode model (BatchNorm folded, precise front end) from a checkpoint dict."""
-    blocks = len([k for k in st["model"] if k.startswith("blocks.") and k.endswith(".dw.weight")])
+    blocks = count_blocks(st["model"])
     m = build(st.get("arch", "conv"), blocks=blocks)
     m.load_state_dict(st["model"])
     m = fuse_for_inference(m)

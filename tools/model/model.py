@@ -187,6 +187,11 @@ class LettersCRNN(LettersCTC):
         return self.head(y)  # [B, T, V]
 
 
+def count_blocks(state):
+    """Residual blocks in a conv-encoder state dict (0 for the crnn one)."""
+    return len([k for k in state if k.startswith("blocks.") and k.endswith(".dw.weight")])
+
+
 def build(arch="conv", blocks=10):
     return LettersCRNN() if arch == "crnn" else LettersCTC(blocks=blocks)
 

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 import common as C
 from augment import SPEED_RANGE, Augmenter
-from model import build, n_frames
+from model import build, count_blocks, n_frames
 
 SEED = 20261127
 BUDGET_MIN = float(os.environ.get("TRAIN_MINUTES", "80"))
@@ -216,7 +216,7 @@ def grow_from(model, state):
     block (appended after the last) starting close to the identity — its output BatchNorm scale is 0.01,
     so the model's function barely moves and gradients still reach the new weights. Returns False when
     the block counts match (a plain resume); any other mismatch is an error naming both block counts."""
-    have = len([k for k in state if k.startswith("blocks.") and k.endswith(".dw.weight")])
+    have = count_blocks(state)
     want = len(model.blocks) if hasattr(model, "blocks") else have
     if have == want:
         return False
