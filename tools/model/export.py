@@ -28,9 +28,57 @@ def export_model(model, step=None, out_dir=MODEL_DIR):
                           output_names=[OUTPUT_NAME], do_constant_folding=True,
                           dynamic_axes={INPUT_NAME: {0: "batch", 1: "samples"},
                                         OUTPUT_NAME: {0: "batch", 1: "frames"}})
+    _unfold_dft(tmp, m.frontend)
     os.replace(tmp, os.path.join(out_dir, "model.onnx"))
     write_manifest(out_dir, step)
     return os.path.join(out_dir, "model.onnx")
+
+
+def _unfold_dft(path, frontend):
+    """The tracer stores the front end's [400, 402] float64 DFT matrix as one 1.3 MB constant; put
+    back the few ops that build it from 400-entry tables (`LogMel._dft64`: the same gathers and
+    float64 products as in PyTorch, so both give identical matrices) and save 1.28 MB."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    g = onnx.load(path)
+    want = frontend._dft64().numpy()
+    hits = [nd for nd in g.graph.node if nd.op_type == "Constant" and nd.attribute[0].HasField("t")
+            and tuple(nd.attribute[0].t.dims) == want.shape]
+    if len(hits) != 1 or not np.array_equal(numpy_helper.to_array(hits[0].attribute[0].t), want):
+        raise RuntimeError(f"export: expected one DFT constant of shape {want.shape}, found {len(hits)}")
+    node, out = hits[0], hits[0].output[0]
+    n_fft, n_freqs = want.shape[0], want.shape[1] // 2
+
+    def const(name, arr):
+        return helper.make_node("Constant", [], [f"dft/{name}"], value=numpy_helper.from_array(arr, f"dft/{name}"))
+
+    i64 = np.int64
+    nodes = [
+        const("zero", np.array(0, i64)), const("one", np.array(1, i64)),
+        const("n_fft", np.array(n_fft, i64)), const("n_freqs", np.array(n_freqs, i64)),
+        const("axis1", np.array([1], i64)),
+        const("cos", frontend.cos64.numpy()), const("neg_sin", (-frontend.sin64).numpy()),
+        const("window", frontend.win64.numpy()),
+        helper.make_node("Range", ["dft/zero", "dft/n_fft", "dft/one"], ["dft/n"]),
+        helper.make_node("Range", ["dft/zero", "dft/n_freqs", "dft/one"], ["dft/k"]),
+        helper.make_node("Unsqueeze", ["dft/k", "dft/axis1"], ["dft/k_col"]),
+        helper.make_node("Mul", ["dft/k_col", "dft/n"], ["dft/kn"]),
+        helper.make_node("Mod", ["dft/kn", "dft/n_fft"], ["dft/idx"]),  # [F, N_FFT]
+        helper.make_node("Gather", ["dft/cos", "dft/idx"], ["dft/cos_kn"]),
+        helper.make_node("Gather", ["dft/neg_sin", "dft/idx"], ["dft/neg_sin_kn"]),
+        helper.make_node("Mul", ["dft/cos_kn", "dft/window"], ["dft/re"]),
+        helper.make_node("Mul", ["dft/neg_sin_kn", "dft/window"], ["dft/im"]),
+        helper.make_node("Concat", ["dft/re", "dft/im"], ["dft/re_im"], axis=0),
+        helper.make_node("Transpose", ["dft/re_im"], [out], perm=[1, 0]),
+    ]
+    at = list(g.graph.node).index(node)
+    g.graph.node.remove(node)
+    for j, nd in enumerate(nodes):
+        g.graph.node.insert(at + j, nd)
+    onnx.checker.check_model(g)
+    onnx.save(g, path)
 
 
 def write_manifest(out_dir=MODEL_DIR, step=None):
