@@ -247,20 +247,54 @@ def pct(a, b):
     return f"{100.0 * a / b:.1f} %" if b else "n/a"
 
 
-def train_log_summary():
+def _log_info(path):
+    text = open(path).read()
+    resumed = re.findall(r"^resumed at step (\d+)", text, re.M)
+    done = re.findall(r"^done: (\d+) steps", text, re.M)
+    steps = re.findall(r"^step (\d+) ", text, re.M)
+    return {"path": path, "resumed": int(resumed[-1]) if resumed else None,
+            "done": int(done[-1]) if done else None, "last": int(steps[-1]) if steps else None}
+
+
+def lineage(paths, final_step):
+    """The logs of the runs that led to the checkpoint at `final_step`, oldest first: walk back
+    from the log that ended at that step through each log's "resumed at step R" to the log that
+    ended at R (a log without a "done" line - an interrupted run - ends within 25 steps after its
+    last logged step, where its final checkpoint was saved). Trials that resumed the same
+    checkpoint but were not continued (e.g. train.part11, the VTLP trial) fall out. Empty if a
+    link is missing."""
+    info = [_log_info(p) for p in paths]
+    chain, want, upto = [], final_step, len(info)
+    while want is not None:
+        ends = [i for i in range(upto) if info[i]["done"] == want]
+        ends = ends or [i for i in range(upto) if info[i]["done"] is None and info[i]["last"] is not None
+                        and 0 <= want - info[i]["last"] < 25]  # steps are logged every 25
+        if not ends:
+            return []
+        upto = ends[-1]
+        chain.append(info[upto]["path"])
+        want = info[upto]["resumed"]
+    return chain[::-1]
+
+
+def train_log_summary(final_step=None):
+    """(excerpt, last step line, the log files used): the logs of this checkpoint's runs only."""
     # in part order (numeric: a plain sort puts part10 between part1 and part2)
     parts = sorted(glob.glob(os.path.join(C.WORK, "train.part*.log")),
                    key=lambda p: int(re.search(r"part(\d+)", os.path.basename(p)).group(1)))
     paths = parts or [os.path.join(C.WORK, "train.log")]
     if not all(os.path.exists(p) for p in paths):
-        return "no train.log", None
+        return "no train.log", None, []
+    if final_step is not None:
+        paths = lineage(paths, final_step) or paths
     lines = []
     for p in paths:
         lines += [l for l in open(p).read().splitlines() if not l.startswith(("/usr/", "  _C."))]
     steps = [l for l in lines if l.startswith("step ")]
     pick = steps[:: max(1, len(steps) // 16)] + steps[-1:] if steps else []
-    other = [l for l in lines if l.startswith(("params", "resumed", "done", "train clips", "reloaded"))]
-    return "\n".join(["    " + l for l in other] + ["    ..."] + ["    " + l for l in pick]), steps[-1] if steps else None
+    other = [l for l in lines if l.startswith(("params", "resumed", "done", "train clips", "reloaded", "grew"))]
+    return ("\n".join(["    " + l for l in other] + ["    ..."] + ["    " + l for l in pick]),
+            steps[-1] if steps else None, [os.path.basename(p) for p in paths])
 
 
 def describe_training(st):
@@ -436,8 +470,10 @@ def write_eval_md(model_dir, st, per, stats, via, onnx_res, secs, n_clean, n_err
              + ("yes" if all(c["frames"] == c["ceilN320"] for c in onnx_res["cases"]) else "NO"))
     L.append(f"- manifest sha256 matches: {onnx_res['manifestShaOk']}; vocabulary matches: {onnx_res['manifestVocabOk']}")
     L.append(f"- overall: **{'ok' if onnx_res['ok'] else 'FAILED'}**\n")
-    L.append("## 4. Training log (excerpt of tools/model/work/train*.log)\n")
-    summ, last = train_log_summary()
+    summ, last, logs = train_log_summary(st.get("step"))
+    L.append("## 4. Training log (excerpt)\n")
+    L.append("The runs behind this checkpoint, oldest first: " + ", ".join(f"`tools/model/work/{n}`" for n in logs)
+             + ".\n")
     L.append(summ + "\n")
     notes = os.path.join(C.WORK, "NOTES.md")
     if os.path.exists(notes):
