@@ -42,7 +42,7 @@ export class CpuOnnxEngine implements Engine {
    * Creates the session, checks the manifest against the graph and warms up.
    *
    * @example
-   * const engine = await CpuOnnxEngine.load(readModelFolder('models/letters-ctc-1.5.0'));
+   * const engine = await CpuOnnxEngine.load(readModelFolder('models/letters-ctc-1.6.0'));
    */
   static async load(folder: ModelFolder, options: CpuOnnxOptions = {}): Promise<CpuOnnxEngine> {
     const started = performance.now();

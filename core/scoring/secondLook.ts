@@ -30,7 +30,7 @@ export interface SecondLookOptions {
 }
 
 /** Default margin, nats (chosen on a development set of activities, see tools/model/README.md). */
-export const DEFAULT_SECOND_LOOK_MARGIN = 3;
+export const DEFAULT_SECOND_LOOK_MARGIN = 4;
 
 /** A window of frames and what the verdict was before the second look. */
 export interface LookWindow {

@@ -28,7 +28,7 @@ const USAGE = `Usage:
 
 Engine options:
   --engine cpu|triton     inference engine (default cpu)
-  --model DIR             model folder (default: the bundled models/letters-ctc-1.5.0)
+  --model DIR             model folder (default: the bundled models/letters-ctc-1.6.0)
   --threads N             CPU engine intra-op threads (default 1)
   --triton-url URL        Triton server, https://host:port (plaintext http:// is refused)
   --ca FILE               CA bundle (PEM) that signed the Triton server certificate

@@ -10,7 +10,7 @@ import torch
 import common as C
 from model import build, count_blocks, fuse_for_inference
 
-VERSION = os.environ.get("MODEL_VERSION", "1.5.0")
+VERSION = os.environ.get("MODEL_VERSION", "1.6.0")
 MODEL_DIR = os.path.join(C.REPO, "models", f"letters-ctc-{VERSION}")
 INPUT_NAME = "audio"
 OUTPUT_NAME = "logits"
