@@ -278,13 +278,13 @@ def lineage(paths, final_step):
 
 
 def train_log_summary(final_step=None):
-    """(excerpt, last step line, the log files used): the logs of this checkpoint's runs only."""
+    """(excerpt, the log files used): the logs of this checkpoint's runs only."""
     # in part order (numeric: a plain sort puts part10 between part1 and part2)
     parts = sorted(glob.glob(os.path.join(C.WORK, "train.part*.log")),
                    key=lambda p: int(re.search(r"part(\d+)", os.path.basename(p)).group(1)))
     paths = parts or [os.path.join(C.WORK, "train.log")]
     if not all(os.path.exists(p) for p in paths):
-        return "no train.log", None, []
+        return "no train.log", []
     if final_step is not None:
         paths = lineage(paths, final_step) or paths
     lines = []
@@ -294,7 +294,7 @@ def train_log_summary(final_step=None):
     pick = steps[:: max(1, len(steps) // 16)] + steps[-1:] if steps else []
     other = [l for l in lines if l.startswith(("params", "resumed", "done", "train clips", "reloaded", "grew"))]
     return ("\n".join(["    " + l for l in other] + ["    ..."] + ["    " + l for l in pick]),
-            steps[-1] if steps else None, [os.path.basename(p) for p in paths])
+            [os.path.basename(p) for p in paths])
 
 
 def describe_training(st):
@@ -470,7 +470,7 @@ def write_eval_md(model_dir, st, per, stats, via, onnx_res, secs, n_clean, n_err
              + ("yes" if all(c["frames"] == c["ceilN320"] for c in onnx_res["cases"]) else "NO"))
     L.append(f"- manifest sha256 matches: {onnx_res['manifestShaOk']}; vocabulary matches: {onnx_res['manifestVocabOk']}")
     L.append(f"- overall: **{'ok' if onnx_res['ok'] else 'FAILED'}**\n")
-    summ, last, logs = train_log_summary(st.get("step"))
+    summ, logs = train_log_summary(st.get("step"))
     L.append("## 4. Training log (excerpt)\n")
     L.append("The runs behind this checkpoint, oldest first: " + ", ".join(f"`tools/model/work/{n}`" for n in logs)
              + ".\n")

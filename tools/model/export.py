@@ -43,7 +43,7 @@ def _unfold_dft(path, frontend):
     from onnx import helper, numpy_helper
 
     g = onnx.load(path)
-    want = frontend._dft64().numpy()
+    want = frontend.dft64.numpy()
     hits = [nd for nd in g.graph.node if nd.op_type == "Constant" and nd.attribute[0].HasField("t")
             and tuple(nd.attribute[0].t.dims) == want.shape]
     if len(hits) != 1 or not np.array_equal(numpy_helper.to_array(hits[0].attribute[0].t), want):

@@ -53,18 +53,16 @@ class LogMel(nn.Module):
         n_freqs = N_FFT // 2 + 1
         n = torch.arange(N_FFT, dtype=torch.float64)
         win = 0.5 - 0.5 * torch.cos(2 * math.pi * n / N_FFT)  # periodic Hann
-        k = torch.arange(n_freqs, dtype=torch.float64)[:, None]
-        ang = 2 * math.pi * k * n[None, :] / N_FFT
-        kern = torch.cat([torch.cos(ang) * win, -torch.sin(ang) * win], 0).float()  # [2F, N_FFT]
-        self.register_buffer("stft_kernel", kern[:, None, :])
-        self.register_buffer("mel_fb", mel_filterbank(n_freqs, N_MELS, SR).t().contiguous()[:, :, None])
-        # the precise path builds its [N_FFT, 2F] DFT matrix in the graph from 400-entry tables:
-        # stored whole in float64 it was 1.3 MB of the 5 MB ONNX limit, the size of ~5 encoder blocks
+        self.n_freqs = n_freqs
+        # the [N_FFT, 2F] windowed DFT matrix, from 400-entry tables so that export.py can put it in
+        # the graph as a few ops (stored whole in float64 it was 1.3 MB of the 5 MB ONNX limit)
         self.register_buffer("cos64", torch.cos(2 * math.pi * n / N_FFT), persistent=False)
         self.register_buffer("sin64", torch.sin(2 * math.pi * n / N_FFT), persistent=False)
         self.register_buffer("win64", win, persistent=False)
+        self.register_buffer("dft64", self._dft64(), persistent=False)
+        self.register_buffer("stft_kernel", self.dft64.t().float()[:, None, :])  # [2F, 1, N_FFT]
+        self.register_buffer("mel_fb", mel_filterbank(n_freqs, N_MELS, SR).t().contiguous()[:, :, None])
         self.register_buffer("mel64", mel_filterbank(n_freqs, N_MELS, SR).double(), persistent=False)
-        self.n_freqs = n_freqs
         # precise=True (export/eval): exact framing + float64 DFT/mel/log, so onnxruntime and PyTorch
         # agree to ~1e-6 (float32 DFT sums lose ~1e-4 relative precision in quiet frames).
         # precise=False (training): the same maths as one float32 Conv1d, faster.
@@ -101,8 +99,8 @@ class LogMel(nn.Module):
 
     def _dft64(self):
         """[N_FFT, 2F] windowed DFT matrix (cos | -sin), exact in float64: entry (n, k) is
-        table[(k * n) mod N_FFT] * window[n], the same gathers and products in PyTorch and
-        onnxruntime (export.py keeps them as graph ops instead of folding them into a constant)."""
+        table[(k * n) mod N_FFT] * window[n], the gathers and products export.py writes into the
+        graph in place of the constant, so onnxruntime builds the same matrix."""
         n = torch.arange(N_FFT)
         idx = (torch.arange(self.n_freqs)[:, None] * n[None, :]) % N_FFT  # [F, N_FFT]
         re = self.cos64[idx] * self.win64
@@ -117,7 +115,7 @@ class LogMel(nn.Module):
         blocks = x[:, : n80 * 80].reshape(x.shape[0], -1, 80)  # [B, n80, 80]
         # frame k = blocks 2k .. 2k+4 (window 400 = 5 blocks, hop 160 = 2 blocks): exact copies
         frames = torch.cat([blocks[:, j: j + 2 * t - 1: 2] for j in range(5)], dim=2)  # [B, T, 400]
-        spec = torch.matmul(frames.double(), self._dft64())  # [B, T, 2F]
+        spec = torch.matmul(frames.double(), self.dft64)  # [B, T, 2F]
         re, im = spec[..., : self.n_freqs], spec[..., self.n_freqs:]
         mel = torch.matmul(re * re + im * im, self.mel64)  # [B, T, M]
         return torch.log(mel + 1e-6).float().transpose(1, 2)
