@@ -19,7 +19,7 @@ from augment import normalise
 def main(ckpt=None, model_dir=export.MODEL_DIR):
     ckpt = ckpt or os.path.join(C.WORK, "ckpt", "last.pt")
     model, st = export.load_checkpoint(ckpt)
-    onnx_path = os.path.join(model_dir, "model.onnx")
+    onnx_path = os.path.abspath(os.path.join(model_dir, "model.onnx"))  # node runs from the repo root
     g = onnx.load(onnx_path)
     onnx.checker.check_model(g)
     rng = np.random.default_rng(7)

@@ -34,6 +34,8 @@ GROUPS = [("train voices (espeak train variants + flite, unseen draws)", "val"),
           ("held-out synthesizer family (festival)", "heldout_festival")]
 ACT_DIR = os.path.join(C.WORK, "eval_activities")
 CLI = os.path.join(C.REPO, "dist", "handlers", "cli", "main.js")
+# ORT vs torch differences above this are a different model, not float32 noise (the check's limit is 1e-4)
+MISMATCH_LOGITS = 1e-2
 
 
 def edit_ops(ref, hyp):
@@ -341,6 +343,11 @@ def main():
     model, st = export.load_checkpoint(ckpt)
     t0 = time.time()
     onnx_res = check_onnx.main(ckpt, model_dir)
+    if onnx_res["maxAbsDiff"] > MISMATCH_LOGITS:
+        # not float noise: the graph was exported from other weights (e.g. CKPT_DIR left at its default)
+        raise SystemExit(f"{os.path.join(model_dir, 'model.onnx')} does not come from {ckpt} (step {st.get('step')}): "
+                         f"their logits differ by up to {onnx_res['maxAbsDiff']:.3g}. Point CKPT_DIR (or CKPT) at "
+                         "the checkpoint that was exported; no EVAL.md written")
     per = {}
     for title, split in GROUPS:
         per[split] = {c: per_eval(model, split, c) for c in (False, True)}
