@@ -16,9 +16,10 @@ import export
 from augment import normalise
 
 
-def main(ckpt=None, model_dir=export.MODEL_DIR):
-    ckpt = ckpt or os.path.join(C.WORK, "ckpt", "last.pt")
-    model, st = export.load_checkpoint(ckpt)
+def main(ckpt=None, model_dir=export.MODEL_DIR, model=None):
+    """Compares model_dir's graph with the checkpoint's eval-mode model (pass `model` if already loaded)."""
+    if model is None:
+        model, _ = export.load_checkpoint(ckpt or os.path.join(C.WORK, "ckpt", "last.pt"))
     onnx_path = os.path.abspath(os.path.join(model_dir, "model.onnx"))  # node runs from the repo root
     g = onnx.load(onnx_path)
     onnx.checker.check_model(g)

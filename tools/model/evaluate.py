@@ -342,7 +342,7 @@ def main():
     torch.set_num_threads(int(os.environ.get("EVAL_THREADS", "1")))
     model, st = export.load_checkpoint(ckpt)
     t0 = time.time()
-    onnx_res = check_onnx.main(ckpt, model_dir)
+    onnx_res = check_onnx.main(ckpt, model_dir, model)
     if onnx_res["maxAbsDiff"] > MISMATCH_LOGITS:
         # not float noise: the graph was exported from other weights (e.g. CKPT_DIR left at its default)
         raise SystemExit(f"{os.path.join(model_dir, 'model.onnx')} does not come from {ckpt} (step {st.get('step')}): "

@@ -61,8 +61,9 @@ class LogMel(nn.Module):
         self.register_buffer("win64", win, persistent=False)
         self.register_buffer("dft64", self._dft64(), persistent=False)
         self.register_buffer("stft_kernel", self.dft64.t().float()[:, None, :])  # [2F, 1, N_FFT]
-        self.register_buffer("mel_fb", mel_filterbank(n_freqs, N_MELS, SR).t().contiguous()[:, :, None])
-        self.register_buffer("mel64", mel_filterbank(n_freqs, N_MELS, SR).double(), persistent=False)
+        fb = mel_filterbank(n_freqs, N_MELS, SR)  # [F, M]
+        self.register_buffer("mel_fb", fb.t().contiguous()[:, :, None])
+        self.register_buffer("mel64", fb.double(), persistent=False)
         # precise=True (export/eval): exact framing + float64 DFT/mel/log, so onnxruntime and PyTorch
         # agree to ~1e-6 (float32 DFT sums lose ~1e-4 relative precision in quiet frames).
         # precise=False (training): the same maths as one float32 Conv1d, faster.
