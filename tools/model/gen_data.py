@@ -3,7 +3,9 @@
 Clips are saved as pickled lists of {"audio": int16[16 kHz], "words": [alphabet words],
 "voice": str, "family": str, "kind": str} under work/data/<split>-<chunk>.pkl.
 Splits: train-* (espeak train variants + flite), val (same voices, unseen draws),
-heldout_espeak (espeak variants never trained on), heldout_festival (festival, never trained on).
+heldout_espeak (espeak variants never trained on), heldout_festival (festival, never trained on),
+and, when RANDOM_VARIANT_CHUNKS > 0, train-rv-* (espeak voices made up by crossing two training
+variants, see random_variants; never a held-out variant).
 Multi-item sequences (several letters separated by pauses) are assembled from these clips at
 training/eval time (see augment.py).
 """
@@ -11,6 +13,7 @@ import io
 import os
 import pickle
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -168,22 +171,117 @@ def espeak_variants():
     return sorted(set(vs))
 
 
-def espeak_ipa(voice, text):
-    r = subprocess.run(["espeak-ng", "-v", voice, "-q", "--ipa", text], capture_output=True, text=True)
+def espeak_data_dir():
+    out = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True).stdout
+    m = re.search(r"Data at: (\S+)", out)
+    if not m or not os.path.isdir(m.group(1)):
+        raise SystemExit(f"cannot find espeak-ng's data folder in `espeak-ng --version`: {out!r}")
+    return m.group(1)
+
+
+def read_variant(path):
+    """An espeak-ng variant file as {keyword: [values]} (comments and blank lines dropped;
+    `formant` lines keyed by their index, as "formant<k>")."""
+    out = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = line.split("//")[0].strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = line.split()
+            key, vals = parts[0], parts[1:]
+            if key == "formant" and vals:
+                out[f"formant{vals[0]}"] = vals[1:]
+            elif key not in ("name", "language", "gender"):
+                out[key] = vals
+    return out
+
+
+def cross_variant(rng, a, b):
+    """A made-up variant between training variants a and b: every formant's frequency, strength and
+    width (and pitch) at a random point between the parents' (100 % when a parent leaves it out),
+    the frequency jittered by ±8 %; every other setting (voicing, tone, breath, echo, klatt, ...)
+    from one parent at random."""
+    lines = []
+    for k in range(9):
+        fa = [float(x) for x in a.get(f"formant{k}", [])] or [100.0, 100.0, 100.0]
+        fb = [float(x) for x in b.get(f"formant{k}", [])] or [100.0, 100.0, 100.0]
+        fa += [0.0] * (4 - len(fa))
+        fb += [0.0] * (4 - len(fb))
+        t = rng.random()
+        v = [x + t * (y - x) for x, y in zip(fa[:4], fb[:4])]
+        v[0] *= rng.uniform(0.92, 1.08)
+        lines.append(f"formant {k} " + " ".join(str(int(round(x))) for x in v))
+    pa, pb = a.get("pitch"), b.get("pitch")
+    if pa and pb and len(pa) == 2 and len(pb) == 2:
+        t = rng.random()
+        lo, hi = (int(round(float(x) + t * (float(y) - float(x)))) for x, y in zip(pa, pb))
+        lines.append(f"pitch {lo} {max(hi, lo + 10)}")
+    elif pa or pb:
+        lines.append("pitch " + " ".join(pa or pb))
+    for key in sorted((set(a) | set(b)) - {"pitch"}):
+        if key.startswith("formant"):
+            continue
+        src = a if rng.random() < 0.5 else b
+        if key in src:
+            lines.append(f"{key} " + " ".join(src[key]))
+    return "\n".join(lines) + "\n"
+
+
+def random_variants(rng, train_vars, n, root, tag):
+    """Writes n made-up variants rs_<tag>_<i> (cross_variant of two random training variants) into a
+    private copy of espeak-ng's data under `root` (links to the system's files, its own voices/!v)
+    and returns (their names, the environment that makes espeak-ng read that copy). Held-out
+    variants are never parents."""
+    sysdata = espeak_data_dir()
+    data = os.path.join(root, "espeak-ng-data")
+    vdir = os.path.join(data, "voices", "!v")
+    if not os.path.isdir(vdir):
+        os.makedirs(vdir)
+        for e in os.listdir(sysdata):
+            if e != "voices":
+                os.symlink(os.path.join(sysdata, e), os.path.join(data, e))
+        for e in os.listdir(os.path.join(sysdata, "voices")):
+            if e != "!v":
+                os.symlink(os.path.join(sysdata, "voices", e), os.path.join(data, "voices", e))
+    # (espeak_variants splits `--voices` on spaces: "Mr serious" comes out as "Mr", no such file)
+    parsed = {v: read_variant(os.path.join(sysdata, "voices", "!v", v)) for v in train_vars
+              if os.path.isfile(os.path.join(sysdata, "voices", "!v", v))}
+    names = []
+    for i in range(n):
+        a, b = rng.sample(sorted(parsed), 2)
+        name = f"rs_{tag}_{i:03d}"
+        with open(os.path.join(vdir, name), "w") as f:
+            f.write(f"language variant\nname {name}\n// crossed from {a} and {b}\n"
+                    + cross_variant(rng, parsed[a], parsed[b]))
+        names.append(name)
+    env = dict(os.environ, ESPEAK_DATA_PATH=root)
+    # espeak-ng falls back to the plain voice, silently, for a variant it cannot find: make sure not
+    probe = [subprocess.run(["espeak-ng", "-v", v, "--stdout", "[[bI]]"], capture_output=True, env=env).stdout
+             for v in ("en-us", f"en-us+{names[0]}")]
+    if probe[0] == probe[1]:
+        raise SystemExit(f"espeak-ng ignored the made-up variant {names[0]} in {vdir}")
+    return names, env
+
+
+def espeak_ipa(voice, text, env=None):
+    r = subprocess.run(["espeak-ng", "-v", voice, "-q", "--ipa", text], capture_output=True, text=True, env=env)
     return r.stdout.split()
 
 
-def espeak_synth(voice, arg, rng):
+def espeak_synth(voice, arg, rng, env=None):
     cmd = ["espeak-ng", "-v", voice, "-s", str(rng.randint(110, 230)), "-p", str(rng.randint(25, 99)),
            "-a", str(rng.randint(60, 180)), "--stdout", arg]
-    r = subprocess.run(cmd, capture_output=True)
+    r = subprocess.run(cmd, capture_output=True, env=env)
     if r.returncode != 0 or len(r.stdout) < 100:
         return None
     x, sr = read_wav_bytes(r.stdout)
     return to16k(x, sr)
 
 
-def espeak_clip(rng, content, variants):
+def espeak_clip(rng, content, variants, env=None):
+    """A clip from `variants` (names under voices/!v of espeak-ng's data; `env` may point
+    ESPEAK_DATA_PATH at a private copy that holds made-up variants)."""
     variant = rng.choice(variants)
     if rng.random() < 0.18:
         # text input, labels from espeak's own IPA
@@ -195,11 +293,11 @@ def espeak_clip(rng, content, variants):
                 text = "the letter " + text
         else:
             text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 2)))
-        ipa = espeak_ipa(voice, text)
+        ipa = espeak_ipa(voice, text, env)
         words = [C.ipa_to_alpha(w) for w in ipa]
         if not words or any(w is None or w == "" for w in words):
             return None
-        audio = espeak_synth(voice, text, rng)
+        audio = espeak_synth(voice, text, rng, env)
         kind = "text"
     else:
         accent = rng.choice(ESPEAK_ACCENTS_PHONE)
@@ -211,7 +309,7 @@ def espeak_clip(rng, content, variants):
         strut = "@" if accent in C.STRUT_AS_FOOT else None
         ph = " ".join(C.alpha_to_espeak(w, stress=True, schwa_choice=schwa_espeak(rng), strut=strut)
                       for w in words)
-        audio = espeak_synth(voice, f"[[{ph}]]", rng)
+        audio = espeak_synth(voice, f"[[{ph}]]", rng, env)
     if not trim_ok(audio):
         return None
     return {"audio": audio, "words": words, "voice": f"espeak:{voice}", "family": "espeak", "kind": kind,
@@ -355,6 +453,21 @@ def main():
             continue
         n_flite = chunk // 4
         clips = gen(crng, ccontent, chunk - n_flite, lambda: espeak_clip(crng, ccontent, train_vars))
+        clips += gen(crng, ccontent, n_flite, lambda: flite_clip(crng, ccontent, tmp))
+        crng.shuffle(clips)
+        save(clips, name)
+    # made-up espeak voices (RANDOM_VARIANT_CHUNKS, VARIANTS_PER_CHUNK new ones in each chunk)
+    n_rv = int(os.environ.get("RANDOM_VARIANT_CHUNKS", "0"))
+    per = int(os.environ.get("VARIANTS_PER_CHUNK", "40"))
+    for k in range(n_rv):
+        name = f"train-rv-{k:03d}"
+        if os.path.exists(os.path.join(OUT, name + ".pkl")):
+            continue
+        crng = random.Random(SEED * 2000 + k)
+        ccontent = Content(crng)
+        made, env = random_variants(crng, train_vars, per, os.path.join(tmp, "espeak"), f"{k:03d}")
+        n_flite = chunk // 4
+        clips = gen(crng, ccontent, chunk - n_flite, lambda: espeak_clip(crng, ccontent, made, env))
         clips += gen(crng, ccontent, n_flite, lambda: flite_clip(crng, ccontent, tmp))
         crng.shuffle(clips)
         save(clips, name)
