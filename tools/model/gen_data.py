@@ -230,20 +230,22 @@ def cross_variant(rng, a, b):
 
 def random_variants(rng, train_vars, n, root, tag):
     """Writes n made-up variants rs_<tag>_<i> (cross_variant of two random training variants) into a
-    private copy of espeak-ng's data under `root` (links to the system's files, its own voices/!v)
-    and returns (their names, the environment that makes espeak-ng read that copy). Held-out
-    variants are never parents."""
+    private copy of espeak-ng's data under `root` (links to the system's files; its voices/!v holds
+    only these variants, because espeak-ng lists at most 349 voices and then fails to find even
+    en-us) and returns (their names, the environment that makes espeak-ng read that copy).
+    Held-out variants are never parents."""
     sysdata = espeak_data_dir()
     data = os.path.join(root, "espeak-ng-data")
     vdir = os.path.join(data, "voices", "!v")
-    if not os.path.isdir(vdir):
-        os.makedirs(vdir)
-        for e in os.listdir(sysdata):
-            if e != "voices":
-                os.symlink(os.path.join(sysdata, e), os.path.join(data, e))
-        for e in os.listdir(os.path.join(sysdata, "voices")):
-            if e != "!v":
-                os.symlink(os.path.join(sysdata, "voices", e), os.path.join(data, "voices", e))
+    if os.path.exists(root):
+        raise SystemExit(f"{root} exists: each set of made-up variants needs a folder of its own")
+    os.makedirs(vdir)
+    for e in os.listdir(sysdata):
+        if e != "voices":
+            os.symlink(os.path.join(sysdata, e), os.path.join(data, e))
+    for e in os.listdir(os.path.join(sysdata, "voices")):
+        if e != "!v":
+            os.symlink(os.path.join(sysdata, "voices", e), os.path.join(data, "voices", e))
     # (espeak_variants splits `--voices` on spaces: "Mr serious" comes out as "Mr", no such file)
     parsed = {v: read_variant(os.path.join(sysdata, "voices", "!v", v)) for v in train_vars
               if os.path.isfile(os.path.join(sysdata, "voices", "!v", v))}
@@ -257,9 +259,12 @@ def random_variants(rng, train_vars, n, root, tag):
         names.append(name)
     env = dict(os.environ, ESPEAK_DATA_PATH=root)
     # espeak-ng falls back to the plain voice, silently, for a variant it cannot find: make sure not
-    probe = [subprocess.run(["espeak-ng", "-v", v, "--stdout", "[[bI]]"], capture_output=True, env=env).stdout
+    probe = [subprocess.run(["espeak-ng", "-v", v, "--stdout", "[[sIt]]"], capture_output=True, env=env)
              for v in ("en-us", f"en-us+{names[0]}")]
-    if probe[0] == probe[1]:
+    if any(p.returncode != 0 or len(p.stdout) < 1000 for p in probe):
+        raise SystemExit(f"espeak-ng with ESPEAK_DATA_PATH={root} does not speak: "
+                         f"{probe[0].stderr.decode(errors='replace').strip()[-300:]}")
+    if probe[0].stdout == probe[1].stdout:
         raise SystemExit(f"espeak-ng ignored the made-up variant {names[0]} in {vdir}")
     return names, env
 
@@ -465,7 +470,7 @@ def main():
             continue
         crng = random.Random(SEED * 2000 + k)
         ccontent = Content(crng)
-        made, env = random_variants(crng, train_vars, per, os.path.join(tmp, "espeak"), f"{k:03d}")
+        made, env = random_variants(crng, train_vars, per, os.path.join(tmp, f"espeak-{k:03d}"), f"{k:03d}")
         n_flite = chunk // 4
         clips = gen(crng, ccontent, chunk - n_flite, lambda: espeak_clip(crng, ccontent, made, env))
         clips += gen(crng, ccontent, n_flite, lambda: flite_clip(crng, ccontent, tmp))
