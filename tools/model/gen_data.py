@@ -228,13 +228,22 @@ def cross_variant(rng, a, b):
     return "\n".join(lines) + "\n"
 
 
-def random_variants(rng, train_vars, n, root, tag):
-    """Writes n made-up variants rs_<tag>_<i> (cross_variant of two random training variants) into a
-    private copy of espeak-ng's data under `root` (links to the system's files; its voices/!v holds
-    only these variants, because espeak-ng lists at most 349 voices and then fails to find even
-    en-us) and returns (their names, the environment that makes espeak-ng read that copy).
-    Held-out variants are never parents."""
+def variant_parents(train_vars):
+    """(espeak-ng's data folder, {training variant: read_variant}) — the parents random_variants
+    crosses; held-out variants are never among them."""
     sysdata = espeak_data_dir()
+    vdir = os.path.join(sysdata, "voices", "!v")
+    # (espeak_variants splits `--voices` on spaces: "Mr serious" comes out as "Mr", no such file)
+    return sysdata, {v: read_variant(os.path.join(vdir, v)) for v in train_vars
+                     if os.path.isfile(os.path.join(vdir, v))}
+
+
+def random_variants(rng, sysdata, parsed, n, root, tag):
+    """Writes n made-up variants rs_<tag>_<i> (cross_variant of two random parents from
+    variant_parents) into a private copy of espeak-ng's data under `root` (links to the system's
+    files; its voices/!v holds only these variants, because espeak-ng lists at most 349 voices and
+    then fails to find even en-us) and returns (their names, the environment that makes espeak-ng
+    read that copy)."""
     data = os.path.join(root, "espeak-ng-data")
     vdir = os.path.join(data, "voices", "!v")
     if os.path.exists(root):
@@ -246,9 +255,6 @@ def random_variants(rng, train_vars, n, root, tag):
     for e in os.listdir(os.path.join(sysdata, "voices")):
         if e != "!v":
             os.symlink(os.path.join(sysdata, "voices", e), os.path.join(data, "voices", e))
-    # (espeak_variants splits `--voices` on spaces: "Mr serious" comes out as "Mr", no such file)
-    parsed = {v: read_variant(os.path.join(sysdata, "voices", "!v", v)) for v in train_vars
-              if os.path.isfile(os.path.join(sysdata, "voices", "!v", v))}
     names = []
     for i in range(n):
         a, b = rng.sample(sorted(parsed), 2)
@@ -464,13 +470,15 @@ def main():
     # made-up espeak voices (RANDOM_VARIANT_CHUNKS, VARIANTS_PER_CHUNK new ones in each chunk)
     n_rv = int(os.environ.get("RANDOM_VARIANT_CHUNKS", "0"))
     per = int(os.environ.get("VARIANTS_PER_CHUNK", "40"))
+    sysdata, parents = variant_parents(train_vars) if n_rv else (None, None)
     for k in range(n_rv):
         name = f"train-rv-{k:03d}"
         if os.path.exists(os.path.join(OUT, name + ".pkl")):
             continue
         crng = random.Random(SEED * 2000 + k)
         ccontent = Content(crng)
-        made, env = random_variants(crng, train_vars, per, os.path.join(tmp, f"espeak-{k:03d}"), f"{k:03d}")
+        made, env = random_variants(crng, sysdata, parents, per, os.path.join(tmp, f"espeak-{k:03d}"),
+                                    f"{k:03d}")
         n_flite = chunk // 4
         clips = gen(crng, ccontent, chunk - n_flite, lambda: espeak_clip(crng, ccontent, made, env))
         clips += gen(crng, ccontent, n_flite, lambda: flite_clip(crng, ccontent, tmp))
