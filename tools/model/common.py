@@ -19,6 +19,20 @@ VOWELS = set("aæɛiɪoɑuʌɝγɔʊ")
 CONSONANTS = [p for p in PHONES if p not in VOWELS]
 
 
+# synthesizer families of the training data, as gen_data.py names them -> how EVAL.md, the model card
+# and the manifest name them
+SYNTHESIZERS = {"espeak": "espeak-ng", "flite": "flite", "pico": "SVOX pico", "rhvoice": "RHVoice"}
+
+
+def trained_families(st):
+    """Families a checkpoint was trained on: every segment's recorded families (segments before
+    1.7.0's recipe did not record them: espeak-ng and flite then)."""
+    fams = {"espeak", "flite"}
+    for sg in (st or {}).get("segments") or []:
+        fams.update((sg.get("families") or {}).keys())
+    return [f for f in SYNTHESIZERS if f in fams] + sorted(fams - set(SYNTHESIZERS))
+
+
 def load_items():
     path = ITEMS_JSON
     if not os.path.exists(path):

@@ -303,7 +303,7 @@ def describe_training(st):
     """'N min of wall-clock training on this 2-core CPU (segments…)' from the checkpoint."""
     total = st.get("elapsed", 0) / 60
     segs = st.get("segments") or []
-    parts, blocks = [], 10  # block counts are recorded from the first grown segment on; before it, 10
+    parts, blocks, seen = [], 10, {"espeak", "flite"}  # block counts are recorded from the first grown segment on; before it, 10
     for sg in segs:
         th = sg.get("threads")
         who = f"{th} thread{'s' if th != 1 else ''}" if th else "threads not recorded (see the notes)"
@@ -311,6 +311,10 @@ def describe_training(st):
         how = f", speed perturbation {sp[0]:g}-{sp[1]:g} on {100 * sg.get('pSpeed', 0):.0f} %" if sp else ""
         vt = sg.get("vtlp")  # recorded when the segment was trained with VTLP
         how += f", VTLP {vt[0]:g}-{vt[1]:g} on {100 * vt[2]:.0f} %" if vt else ""
+        fam = sg.get("families")  # recorded from 1.7.0's recipe on
+        if fam and set(fam) != seen:
+            how += ", data " + " / ".join(f"{C.SYNTHESIZERS.get(k, k)} {v}" for k, v in fam.items()) + " clips"
+            seen = set(fam)
         if sg.get("blocks", blocks) != blocks:
             how += f", encoder grown from {blocks} to {sg['blocks']} residual blocks"
             blocks = sg["blocks"]
@@ -522,6 +526,11 @@ def second_look_margin():
     return m.group(1) if m else "?"
 
 
+NATURAL_VOICES = (", plus, in the training segments whose data lists them below, SVOX pico (en-US, en-GB; "
+                  "phoneme input) and RHVoice (alan, bdl, clb; text input): parametric voices modelled "
+                  "on recorded speakers, still synthetic")
+
+
 def write_model_card(model_dir, st, head, items, via, met):
     margin = second_look_margin()
     man = json.load(open(os.path.join(model_dir, "manifest.json"), encoding="utf-8"))
@@ -550,7 +559,7 @@ A small CTC phone recogniser for ReadScore's letter-naming / letter-sound activi
 ## Training data
 
 Synthetic only: espeak-ng (phoneme input, 87 voice variants × 5 English accents) and flite
-(5 voices), saying letter names, letter sounds with and without schwa, accepted variants, CV
+(5 voices){NATURAL_VOICES if 'pico' in C.trained_families(st) else ''}, saying letter names, letter sounds with and without schwa, accepted variants, CV
 syllables, pseudo-words, short words and carrier phrases, concatenated into phrases of several
 items separated by pauses, with noise (white/pink/babble, 5-40 dB SNR), reverb and band-pass
 augmentation. No human speech, no children's speech. Recipe: `tools/model/` (`bash tools/model/run.sh`).

@@ -16,7 +16,7 @@ INPUT_NAME = "audio"
 OUTPUT_NAME = "logits"
 
 
-def export_model(model, step=None, out_dir=MODEL_DIR):
+def export_model(model, step=None, out_dir=MODEL_DIR, families=None):
     os.makedirs(out_dir, exist_ok=True)
     m = fuse_for_inference(model)
     m.spec_augment = False
@@ -30,7 +30,7 @@ def export_model(model, step=None, out_dir=MODEL_DIR):
                                         OUTPUT_NAME: {0: "batch", 1: "frames"}})
     _unfold_dft(tmp, m.frontend)
     os.replace(tmp, os.path.join(out_dir, "model.onnx"))
-    write_manifest(out_dir, step)
+    write_manifest(out_dir, step, families)
     return os.path.join(out_dir, "model.onnx")
 
 
@@ -81,7 +81,7 @@ def _unfold_dft(path, frontend):
     onnx.save(g, path)
 
 
-def write_manifest(out_dir=MODEL_DIR, step=None):
+def write_manifest(out_dir=MODEL_DIR, step=None, families=None):
     with open(os.path.join(out_dir, "model.onnx"), "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
     man = {
@@ -98,7 +98,9 @@ def write_manifest(out_dir=MODEL_DIR, step=None):
         "frameStride": C.STRIDE,
         "normalization": "zero-mean-unit-variance",
         "description": ("Small CTC phone recogniser for letter names and letter sounds, trained on "
-                        "synthetic speech only (espeak-ng, flite). Input: 16 kHz mono float32 "
+                        "synthetic speech only ("
+                        + ", ".join(C.SYNTHESIZERS.get(f, f) for f in (families or ["espeak", "flite"]))
+                        + "). Input: 16 kHz mono float32 "
                         "waveform [batch, samples], normalised per utterance (zero mean, unit variance "
                         "over the true samples, zero right-padding after normalisation); log-mel "
                         "front end inside the graph. Output: logits [batch, frames, 38] with "
@@ -128,4 +130,4 @@ def load_checkpoint(path):
 if __name__ == "__main__":
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(C.WORK, "ckpt", "last.pt")
     m, st = load_checkpoint(path)
-    print(export_model(m, st.get("step")))
+    print(export_model(m, st.get("step"), families=C.trained_families(st)))

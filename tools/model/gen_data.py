@@ -5,7 +5,8 @@ Clips are saved as pickled lists of {"audio": int16[16 kHz], "words": [alphabet 
 Splits: train-* (espeak train variants + flite), val (same voices, unseen draws),
 heldout_espeak (espeak variants never trained on), heldout_festival (festival, never trained on),
 and, when RANDOM_VARIANT_CHUNKS > 0, train-rv-* (espeak voices made up by crossing two training
-variants, see random_variants; never a held-out variant).
+variants, see random_variants; never a held-out variant), and, when NATURAL_VOICE_CHUNKS > 0,
+train-nv-* (pico and RHVoice voices modelled on recorded speakers, plus flite; see pico_clip).
 Multi-item sequences (several letters separated by pauses) are assembled from these clips at
 training/eval time (see augment.py).
 """
@@ -34,6 +35,22 @@ HELDOUT_VARIANTS = ["f3", "m5", "klatt4", "Annie", "belinda", "john", "steph2", 
 FLITE_VOICES = ["kal", "kal16", "awb", "rms", "slt"]
 FESTIVAL_PHONE_VOICES = ["kal_diphone", "ked_diphone"]
 FESTIVAL_TEXT_VOICES = ["kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts"]
+# Voices modelled on recorded speakers, from Debian's non-free section (see README.md): SVOX pico
+# (pico2wave, lingware under Apache-2.0 terms) and RHVoice's CMU ARCTIC voices (data LGPL-2.1+).
+# RHVoice's slt is the speaker of the held-out festival voice cmu_us_slt_arctic_hts, and its
+# evgeniy-eng / lyubov voices are CC-BY-NC-ND: none of them is ever used.
+PICO_LANGS = ["en-US", "en-GB"]
+RHVOICE_VOICES = ["alan", "bdl", "clb"]
+# alphabet -> X-SAMPA that pico's lingware accepts (probed: an unknown symbol is dropped silently, so
+# pico_probe() refuses to run when one of these no longer changes the audio). ɹ is `r\`, written
+# with the backslash doubled because pico unescapes it.
+PICO_OF = {
+    "a": "eI", "æ": "{", "b": "b", "d": "d", "ɛ": "E", "f": "f", "g": "g", "h": "h", "i": "i:",
+    "ɪ": "I", "j": "dZ", "k": "k", "l": "l", "m": "m", "n": "n", "o": "oU", "ɑ": "A:", "p": "p",
+    "s": "s", "t": "t", "u": "u:", "ʌ": "V", "v": "v", "w": "w", "x": "tS", "y": "j", "z": "z",
+    "ɹ": "r\\\\", "ɝ": "@`", "γ": "aI", "θ": "T", "ð": "D", "ɔ": "O:", "ʃ": "S", "ʊ": "U", "ʒ": "Z",
+}
+PICO_GB = {"o": "@U", "ɝ": "3:"}
 
 CARRIER = {"the": "ðʌ", "letter": "lɛtɝ", "says": "sɛz", "is": "ɪz", "for": "fɔɹ", "I": "γ",
            "see": "si", "that": "ðæt", "my": "mγ", "next": "nɛkst", "sound": "sæʊnd", "name": "nam",
@@ -360,6 +377,104 @@ def flite_clip(rng, content, tmp):
     return {"audio": audio, "words": words, "voice": f"flite:{voice}", "family": "flite", "kind": kind}
 
 
+# ---------------------------------------------------------------- pico and RHVoice (recorded speakers)
+def pico_word(word, lang, rng):
+    """Alphabet word -> (pico X-SAMPA, the label it really says). en-GB is non-rhotic: a ɹ that no
+    vowel follows is not pronounced, so it leaves the input and the label alike."""
+    table = dict(PICO_OF, **(PICO_GB if lang == "en-GB" else {}))
+    out, label = [], []
+    for i, ph in enumerate(word):
+        if ph == "ɹ" and lang == "en-GB" and (i + 1 == len(word) or word[i + 1] not in C.VOWELS):
+            continue
+        out.append("@" if ph == "ʌ" and rng.random() < 0.5 else table[ph])
+        label.append(ph)
+    return "".join(out), "".join(label)
+
+
+def pico_synth(lang, markup, tmp):
+    wav = os.path.join(tmp, "p.wav")
+    r = subprocess.run(["pico2wave", "-w", wav, "-l", lang, markup], capture_output=True)
+    if r.returncode != 0 or not os.path.exists(wav):
+        return None
+    with open(wav, "rb") as f:
+        x, sr = read_wav_bytes(f.read())
+    os.remove(wav)
+    return to16k(x, sr)
+
+
+def pico_probe(tmp):
+    """Every symbol of PICO_OF / PICO_GB must change pico's audio (an unknown one is dropped)."""
+    for lang in PICO_LANGS:
+        table = dict(PICO_OF, **(PICO_GB if lang == "en-GB" else {}))
+        def say(ph):
+            a = pico_synth(lang, f'<phoneme alphabet="xsampa" ph="{ph}"/>', tmp)
+            if a is None:
+                raise SystemExit(f"pico2wave -l {lang} failed (apt: libttspico-utils, README.md)")
+            return a
+        base = say("m")
+        for ph, sym in table.items():
+            a = say("m" + sym + ("{" if ph == "ɹ" else ""))
+            if ph != "ɹ" and len(a) == len(base) and np.array_equal(a, base):
+                raise SystemExit(f"pico -l {lang} ignores X-SAMPA {sym!r} (for {ph}): fix PICO_OF")
+            if ph == "ɹ" and np.array_equal(a, say("m{")):
+                raise SystemExit(f"pico -l {lang} ignores X-SAMPA {sym!r} (for ɹ): fix PICO_OF")
+            if len(a) > 3 * C.SR:
+                raise SystemExit(f"pico -l {lang} read the markup for {sym!r} aloud: fix PICO_OF")
+
+
+def pico_clip(rng, content, tmp):
+    lang = rng.choice(PICO_LANGS)
+    kind, words = content.draw()
+    pairs = [pico_word(w, lang, rng) for w in words]
+    if any(not lab for _, lab in pairs):
+        return None
+    ph = " ".join(x for x, _ in pairs)
+    markup = (f'<volume level="{rng.randint(60, 140)}"><pitch level="{rng.randint(70, 150)}">'
+              f'<speed level="{rng.randint(70, 140)}"><phoneme alphabet="xsampa" ph="{ph}"/>'
+              f'</speed></pitch></volume>')
+    audio = pico_synth(lang, markup, tmp)
+    if not trim_ok(audio):
+        return None
+    return {"audio": audio, "words": [lab for _, lab in pairs], "voice": f"pico:{lang}", "family": "pico",
+            "kind": kind}
+
+
+def cmu_label(word):
+    """Alphabet label of one English word from flite's CMU lexicon (the lexicon RHVoice's English uses)."""
+    r = subprocess.run(["flite", "-voice", "kal16", "-t", word, "-ps", "-o", "none"], capture_output=True,
+                       text=True)
+    return C.cmu_to_alpha(r.stdout.split()) if r.returncode == 0 else None
+
+
+def rhvoice_clip(rng, tmp):
+    """RHVoice reads text only: letters, words, short carrier phrases; labels from the CMU lexicon."""
+    voice = rng.choice(RHVOICE_VOICES)
+    t = rng.random()
+    if t < 0.35:
+        letter = rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        text, kind = (f"the letter {letter}." if rng.random() < 0.3 else f"{letter}."), "name"
+    elif t < 0.8:
+        text, kind = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 3))), "text"
+    else:
+        text = rng.choice(["I see", "that is", "it says", "my word is", "yes", "um"]) + " " + rng.choice(WORDS)
+        kind = "carrier"
+    words = [cmu_label(w.strip(".")) for w in text.split()]
+    if not words or any(not w for w in words):
+        return None
+    wav = os.path.join(tmp, "r.wav")
+    r = subprocess.run(["RHVoice-test", "-p", voice, "-r", str(rng.randint(40, 90)), "-t", str(rng.randint(20, 80)),
+                        "-v", str(rng.randint(60, 100)), "-o", wav], input=text, capture_output=True, text=True)
+    if r.returncode != 0 or not os.path.exists(wav):
+        return None
+    with open(wav, "rb") as f:
+        x, sr = read_wav_bytes(f.read())
+    os.remove(wav)
+    audio = to16k(x, sr)
+    if not trim_ok(audio):
+        return None
+    return {"audio": audio, "words": words, "voice": f"rhvoice:{voice}", "family": "rhvoice", "kind": kind}
+
+
 # ---------------------------------------------------------------- festival (held out)
 def festival_batch(rng, content, n, tmp):
     """Synthesise n clips with festival in one process (phones for diphone voices, text for all)."""
@@ -482,6 +597,22 @@ def main():
         n_flite = chunk // 4
         clips = gen(crng, ccontent, chunk - n_flite, lambda: espeak_clip(crng, ccontent, made, env))
         clips += gen(crng, ccontent, n_flite, lambda: flite_clip(crng, ccontent, tmp))
+        crng.shuffle(clips)
+        save(clips, name)
+    # voices modelled on recorded speakers (NATURAL_VOICE_CHUNKS): pico 40 %, RHVoice 35 %, flite 25 %
+    n_nv = int(os.environ.get("NATURAL_VOICE_CHUNKS", "0"))
+    if n_nv:
+        pico_probe(tmp)
+    for k in range(n_nv):
+        name = f"train-nv-{k:03d}"
+        if os.path.exists(os.path.join(OUT, name + ".pkl")):
+            continue
+        crng = random.Random(SEED * 3000 + k)
+        ccontent = Content(crng)
+        n_pico, n_rh = chunk * 40 // 100, chunk * 35 // 100
+        clips = gen(crng, ccontent, n_pico, lambda: pico_clip(crng, ccontent, tmp))
+        clips += gen(crng, ccontent, n_rh, lambda: rhvoice_clip(crng, tmp))
+        clips += gen(crng, ccontent, chunk - n_pico - n_rh, lambda: flite_clip(crng, ccontent, tmp))
         crng.shuffle(clips)
         save(clips, name)
 

@@ -3,6 +3,7 @@
 Periodically saves work/ckpt/last.pt and exports the ONNX model + manifest to the model folder,
 so a usable model exists at all times.
 """
+import collections
 import glob
 import math
 import os
@@ -90,6 +91,11 @@ def load_train():
     return clips, len(files)
 
 
+def families(clips):
+    """Training clips per synthesizer family, recorded in the segment (EVAL.md and the model card name them)."""
+    return dict(sorted(collections.Counter(c["family"] for c in clips).items()))
+
+
 _queue = []
 
 
@@ -159,7 +165,7 @@ def main():
     segments = segments + [{"fromMin": round(elapsed0 / 60, 1), "threads": threads, "fromStep": step,
                             "schedule": SCHEDULE, "lr": LR, "blocks": len(getattr(model, "blocks", ())),
                             "pSpeed": P_SPEED, "speed": list(SPEED),
-                            "vtlp": list(VTLP) if VTLP else None}]
+                            "vtlp": list(VTLP) if VTLP else None, "families": families(clips)}]
     last_export = time.time()
     last_reload = time.time()
     warm = 150
@@ -202,6 +208,7 @@ def main():
             if len(files) > nfiles:
                 clips, nfiles = load_train()
                 aug = Augmenter(clips, rng, p_speed=P_SPEED, speed=SPEED)
+                segments[-1]["families"] = families(clips)
                 print(f"reloaded: train clips {len(clips)} from {nfiles} chunks", flush=True)
             last_reload = time.time()
         if time.time() - last_export > EXPORT_EVERY_MIN * 60:
@@ -245,7 +252,7 @@ def save_and_export(model, opt, step, elapsed, segments, cycle):
     torch.save(st, os.path.join(CKPT, f"step{step:06d}.pt"))
     try:
         import export
-        export.export_model(model, step=step, out_dir=EXPORT)
+        export.export_model(model, step=step, out_dir=EXPORT, families=C.trained_families({"segments": segments}))
         print(f"exported at step {step}", flush=True)
     except Exception as e:  # keep training even if an export fails
         print(f"export failed: {e!r}", flush=True)
