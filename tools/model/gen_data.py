@@ -446,6 +446,25 @@ def cmu_label(word):
     return C.cmu_to_alpha(r.stdout.split()) if r.returncode == 0 else None
 
 
+def rhvoice_say(voice, text, tmp, rate=50, pitch=50, volume=100):
+    wav = os.path.join(tmp, "r.wav")
+    r = subprocess.run(["RHVoice-test", "-p", voice, "-r", str(rate), "-t", str(pitch), "-v", str(volume), "-o", wav],
+                       input=text, capture_output=True, text=True)
+    if r.returncode != 0 or not os.path.exists(wav):
+        return None
+    with open(wav, "rb") as f:
+        x, sr = read_wav_bytes(f.read())
+    os.remove(wav)
+    return to16k(x, sr)
+
+
+def rhvoice_probe(tmp):
+    """Each RHVoice voice must speak (otherwise gen() would wait forever for a clip)."""
+    for voice in RHVOICE_VOICES:
+        if not trim_ok(rhvoice_say(voice, "bee", tmp)):
+            raise SystemExit(f"RHVoice-test -p {voice} gave no audio (apt: rhvoice rhvoice-english, README.md)")
+
+
 def rhvoice_clip(rng, tmp):
     """RHVoice reads text only: letters, words, short carrier phrases; labels from the CMU lexicon."""
     voice = rng.choice(RHVOICE_VOICES)
@@ -461,15 +480,7 @@ def rhvoice_clip(rng, tmp):
     words = [cmu_label(w.strip(".")) for w in text.split()]
     if not words or any(not w for w in words):
         return None
-    wav = os.path.join(tmp, "r.wav")
-    r = subprocess.run(["RHVoice-test", "-p", voice, "-r", str(rng.randint(40, 90)), "-t", str(rng.randint(20, 80)),
-                        "-v", str(rng.randint(60, 100)), "-o", wav], input=text, capture_output=True, text=True)
-    if r.returncode != 0 or not os.path.exists(wav):
-        return None
-    with open(wav, "rb") as f:
-        x, sr = read_wav_bytes(f.read())
-    os.remove(wav)
-    audio = to16k(x, sr)
+    audio = rhvoice_say(voice, text, tmp, rng.randint(40, 90), rng.randint(20, 80), rng.randint(60, 100))
     if not trim_ok(audio):
         return None
     return {"audio": audio, "words": words, "voice": f"rhvoice:{voice}", "family": "rhvoice", "kind": kind}
@@ -603,6 +614,7 @@ def main():
     n_nv = int(os.environ.get("NATURAL_VOICE_CHUNKS", "0"))
     if n_nv:
         pico_probe(tmp)
+        rhvoice_probe(tmp)
     for k in range(n_nv):
         name = f"train-nv-{k:03d}"
         if os.path.exists(os.path.join(OUT, name + ".pkl")):
