@@ -25,8 +25,8 @@ SYNTHESIZERS = {"espeak": "espeak-ng", "flite": "flite", "pico": "SVOX pico", "r
 
 
 def trained_families(st):
-    """Families a checkpoint was trained on: every segment's recorded families (segments before
-    1.7.0's recipe did not record them: espeak-ng and flite then)."""
+    """Families a checkpoint was trained on: every segment's recorded families (train.py records them
+    since the natural-voice trial; earlier segments trained on espeak-ng and flite only)."""
     fams = {"espeak", "flite"}
     for sg in (st or {}).get("segments") or []:
         fams.update((sg.get("families") or {}).keys())

@@ -311,7 +311,7 @@ def describe_training(st):
         how = f", speed perturbation {sp[0]:g}-{sp[1]:g} on {100 * sg.get('pSpeed', 0):.0f} %" if sp else ""
         vt = sg.get("vtlp")  # recorded when the segment was trained with VTLP
         how += f", VTLP {vt[0]:g}-{vt[1]:g} on {100 * vt[2]:.0f} %" if vt else ""
-        fam = sg.get("families")  # recorded from 1.7.0's recipe on
+        fam = sg.get("families")  # recorded by train.py since the natural-voice trial; absent before
         if fam and set(fam) != seen:
             how += ", data " + " / ".join(f"{C.SYNTHESIZERS.get(k, k)} {v}" for k, v in fam.items()) + " clips"
             seen = set(fam)
@@ -559,7 +559,7 @@ A small CTC phone recogniser for ReadScore's letter-naming / letter-sound activi
 ## Training data
 
 Synthetic only: espeak-ng (phoneme input, 87 voice variants × 5 English accents) and flite
-(5 voices){NATURAL_VOICES if 'pico' in C.trained_families(st) else ''}, saying letter names, letter sounds with and without schwa, accepted variants, CV
+(5 voices){NATURAL_VOICES if {'pico', 'rhvoice'} & set(C.trained_families(st)) else ''}, saying letter names, letter sounds with and without schwa, accepted variants, CV
 syllables, pseudo-words, short words and carrier phrases, concatenated into phrases of several
 items separated by pauses, with noise (white/pink/babble, 5-40 dB SNR), reverb and band-pass
 augmentation. No human speech, no children's speech. Recipe: `tools/model/` (`bash tools/model/run.sh`).
