@@ -51,6 +51,7 @@ PICO_OF = {
     "ɹ": "r\\\\", "ɝ": "@`", "γ": "aI", "θ": "T", "ð": "D", "ɔ": "O:", "ʃ": "S", "ʊ": "U", "ʒ": "Z",
 }
 PICO_GB = {"o": "@U", "ɝ": "3:"}
+PICO_TABLES = {"en-US": PICO_OF, "en-GB": dict(PICO_OF, **PICO_GB)}
 
 CARRIER = {"the": "ðʌ", "letter": "lɛtɝ", "says": "sɛz", "is": "ɪz", "for": "fɔɹ", "I": "γ",
            "see": "si", "that": "ðæt", "my": "mγ", "next": "nɛkst", "sound": "sæʊnd", "name": "nam",
@@ -175,6 +176,17 @@ def to16k(x, sr):
 
 def trim_ok(a):
     return a is not None and len(a) > 1600 and np.abs(a).max() > 200
+
+
+def synth_wav(cmd, wav, text_input=None):
+    """Runs a synthesizer that writes `wav`: (the finished process, its audio as 16 kHz int16 or None)."""
+    r = subprocess.run(cmd, input=text_input, capture_output=True, text=True)
+    if r.returncode != 0 or not os.path.exists(wav):
+        return r, None
+    with open(wav, "rb") as f:
+        x, sr = read_wav_bytes(f.read())
+    os.remove(wav)
+    return r, to16k(x, sr)
 
 
 # ---------------------------------------------------------------- espeak
@@ -352,8 +364,7 @@ def flite_clip(rng, content, tmp):
             "--setf", f"int_f0_target_mean={rng.uniform(90, 260):.0f}"]
     if rng.random() < 0.2:
         text = rng.choice(WORDS) if rng.random() < 0.6 else rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        r = subprocess.run(["flite", "-voice", voice] + sets + ["-t", text, "-ps", "-o", wav],
-                           capture_output=True, text=True)
+        r, audio = synth_wav(["flite", "-voice", voice] + sets + ["-t", text, "-ps", "-o", wav], wav)
         a = C.cmu_to_alpha(r.stdout.split())
         if not a:
             return None
@@ -364,14 +375,7 @@ def flite_clip(rng, content, tmp):
         for w in words:
             phones += C.alpha_to_cmu(w, schwa_cmu(rng))
         phones.append("pau")
-        r = subprocess.run(["flite", "-voice", voice] + sets + ["-p", " ".join(phones), "-o", wav],
-                           capture_output=True, text=True)
-    if r.returncode != 0 or not os.path.exists(wav):
-        return None
-    with open(wav, "rb") as f:
-        x, sr = read_wav_bytes(f.read())
-    os.remove(wav)
-    audio = to16k(x, sr)
+        _, audio = synth_wav(["flite", "-voice", voice] + sets + ["-p", " ".join(phones), "-o", wav], wav)
     if not trim_ok(audio):
         return None
     return {"audio": audio, "words": words, "voice": f"flite:{voice}", "family": "flite", "kind": kind}
@@ -381,7 +385,7 @@ def flite_clip(rng, content, tmp):
 def pico_word(word, lang, rng):
     """Alphabet word -> (pico X-SAMPA, the label it really says). en-GB is non-rhotic: a ɹ that no
     vowel follows is not pronounced, so it leaves the input and the label alike."""
-    table = dict(PICO_OF, **(PICO_GB if lang == "en-GB" else {}))
+    table = PICO_TABLES[lang]
     out, label = [], []
     for i, ph in enumerate(word):
         if ph == "ɹ" and lang == "en-GB" and (i + 1 == len(word) or word[i + 1] not in C.VOWELS):
@@ -393,19 +397,13 @@ def pico_word(word, lang, rng):
 
 def pico_synth(lang, markup, tmp):
     wav = os.path.join(tmp, "p.wav")
-    r = subprocess.run(["pico2wave", "-w", wav, "-l", lang, markup], capture_output=True)
-    if r.returncode != 0 or not os.path.exists(wav):
-        return None
-    with open(wav, "rb") as f:
-        x, sr = read_wav_bytes(f.read())
-    os.remove(wav)
-    return to16k(x, sr)
+    return synth_wav(["pico2wave", "-w", wav, "-l", lang, markup], wav)[1]
 
 
 def pico_probe(tmp):
     """Every symbol of PICO_OF / PICO_GB must change pico's audio (an unknown one is dropped)."""
     for lang in PICO_LANGS:
-        table = dict(PICO_OF, **(PICO_GB if lang == "en-GB" else {}))
+        table = PICO_TABLES[lang]
         def say(ph):
             a = pico_synth(lang, f'<phoneme alphabet="xsampa" ph="{ph}"/>', tmp)
             if a is None:
@@ -448,14 +446,8 @@ def cmu_label(word):
 
 def rhvoice_say(voice, text, tmp, rate=50, pitch=50, volume=100):
     wav = os.path.join(tmp, "r.wav")
-    r = subprocess.run(["RHVoice-test", "-p", voice, "-r", str(rate), "-t", str(pitch), "-v", str(volume), "-o", wav],
-                       input=text, capture_output=True, text=True)
-    if r.returncode != 0 or not os.path.exists(wav):
-        return None
-    with open(wav, "rb") as f:
-        x, sr = read_wav_bytes(f.read())
-    os.remove(wav)
-    return to16k(x, sr)
+    return synth_wav(["RHVoice-test", "-p", voice, "-r", str(rate), "-t", str(pitch), "-v", str(volume), "-o", wav],
+                     wav, text)[1]
 
 
 def rhvoice_probe(tmp):
