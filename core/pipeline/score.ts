@@ -130,6 +130,7 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   const phrases: PhraseResult[] = loaded.map((p) => byIndex.get(p.phrase.phraseIndex) ?? unscoredPhrase(p));
   timings.total = performance.now() - started;
   return {
+    schemaVersion: 1,
     activityId: activity.activityId,
     ...(activity.storyId ? { storyId: activity.storyId } : {}),
     status: judged.length === phrases.length ? 'scored' : judged.length === 0 ? 'unscored' : 'partial',
@@ -137,6 +138,8 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
     totals: activityTotals(phrases),
     engine: inference.servedBy,
     model: `${manifest.name}@${manifest.version}`,
+    modelSha256: manifest.sha256,
+    catalog: `${catalog.name}@${catalog.version}`,
     aligner: aligner.backend,
     timings,
   };

@@ -106,6 +106,8 @@ export interface StageTimings {
 
 /** Result of one activity. */
 export interface ActivityResult {
+  /** Version of the ActivityResult contract (core/contracts/activityResult.ts). */
+  readonly schemaVersion: 1;
   readonly activityId: string;
   readonly storyId?: string;
   /** scored: every phrase scored; partial: some unscored; unscored: none scored. */
@@ -114,6 +116,10 @@ export interface ActivityResult {
   readonly totals: Totals & { readonly phrases: number; readonly unscoredPhrases: number };
   readonly engine: string;
   readonly model: string;
+  /** sha256 of the model file that scored it. */
+  readonly modelSha256: string;
+  /** `name@version` of the item catalog that judged it. */
+  readonly catalog: string;
   readonly aligner: 'native' | 'ts';
   readonly timings: StageTimings;
 }
