@@ -4,8 +4,13 @@ import type { ActivityResultV1 } from '../contracts/activityResult';
 /** What a sink needs besides the result itself. */
 export interface ResultMeta {
   readonly correlationId: string;
-  /** ISO-8601 UTC time of scoring; also picks the results partition (`dt=YYYY-MM-DD`). */
+  /** ISO-8601 UTC time of scoring. */
   readonly scoredAt: string;
+  /**
+   * The results partition `dt=YYYY-MM-DD`: the activity's creation day (UTC) when its source knows
+   * it, else the day of scoring. Stable across redeliveries, so a rescore overwrites the same keys.
+   */
+  readonly partitionDate: string;
 }
 
 /**
