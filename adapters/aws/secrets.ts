@@ -2,7 +2,7 @@
  * Secrets Manager reads, cached per container with a TTL: the AppSync secret `{url, api_key}` and
  * the Triton CA bundle. Secret values never reach a log line or an error message.
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type GetSecretValueCommandOutput, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { z } from 'zod';
 import { ConfigError } from '../../core/errors';
 import type { SecretReader } from '../../engines/triton/tritonEngine';
@@ -61,7 +61,7 @@ export class SecretsCache implements SecretReader {
   }
 
   private async fetch(secretId: string): Promise<string> {
-    let out: Awaited<ReturnType<SecretsManagerClient['send']>> & { SecretString?: string; SecretBinary?: Uint8Array };
+    let out: GetSecretValueCommandOutput;
     try {
       out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
     } catch (error) {
