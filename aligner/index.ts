@@ -27,8 +27,8 @@ export {
 
 /**
  * Validates the table once (NaN/negative/Infinity costs, sizes, kinds -> AlignerInputError with a
- * clear message) and returns the best available backend: native when the built module loads and
- * ALIGNER_FORCE_TS is not '1', else the TypeScript fallback. `backend: 'native'` throws
+ * clear message) and returns the requested backend; `auto`: native when the built module loads,
+ * else the TypeScript fallback (the choice is configuration: READSCORE_ALIGNER, see core/config). `backend: 'native'` throws
  * AlignerInputError('native-unavailable') instead of falling back.
  */
 export function createAligner(table: CostTable, options?: CreateAlignerOptions): PhraseAligner {
@@ -37,7 +37,7 @@ export function createAligner(table: CostTable, options?: CreateAlignerOptions):
     throw new AlignerInputError(AlignerErrorCode.InvalidOption, `options.backend is ${String(mode)}; expected 'auto', 'ts' or 'native'`);
   }
   const valid = validateTable(table);
-  if (mode === 'ts' || (mode === 'auto' && process.env.ALIGNER_FORCE_TS === '1')) return new TsPhraseAligner(valid);
+  if (mode === 'ts') return new TsPhraseAligner(valid);
   const binding = loadNativeBinding();
   if (binding !== undefined) return new NativePhraseAligner(binding, valid);
   if (mode === 'native') {

@@ -63,6 +63,6 @@ export interface PhraseAligner {
 
 /** Options of createAligner. */
 export interface CreateAlignerOptions {
-  /** 'auto' (default): native when built and ALIGNER_FORCE_TS !== '1', else TS. 'native' throws if unavailable. */
+  /** 'auto' (default): native when built, else TS. 'native' throws if unavailable. */
   backend?: 'native' | 'ts' | 'auto';
 }

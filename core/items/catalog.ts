@@ -132,10 +132,7 @@ export function buildCatalog(data: CatalogData, source = 'catalog'): ItemCatalog
   };
 }
 
-let defaultCatalog: ItemCatalog | undefined;
-
-/** The bundled catalog (letter-items v1), validated once per process. */
+/** The bundled catalog (letter-items v1), validated on each call: the composition root builds it once. */
 export function loadDefaultCatalog(): ItemCatalog {
-  defaultCatalog ??= buildCatalog(catalogData as CatalogData, 'core/items/letter-items.v1.json');
-  return defaultCatalog;
+  return buildCatalog(catalogData as CatalogData, 'core/items/letter-items.v1.json');
 }

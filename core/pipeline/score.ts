@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { createAligner, type PhraseAligner } from '../../aligner';
 import { assembleSegments, DEFAULT_MAX_AUDIO_SEC, padWithNeighbours, readWav, resample } from '../audio';
+import { DEFAULT_PAD_SEC } from '../config/settings';
 import { decodePhrase } from '../decode';
 import { ReadScoreInputError } from '../errors';
 import { type ItemCatalog, loadDefaultCatalog } from '../items';
@@ -28,27 +29,14 @@ export interface ScoreOptions {
   /** Longest accepted audio file, seconds (default 600). */
   maxAudioSec?: number;
   catalog?: ItemCatalog;
-  /** Defaults to the best available backend for the catalog's cost table. */
+  /** Defaults to a new aligner (best available backend) for the catalog's cost table; pass one to reuse it. */
   aligner?: PhraseAligner;
   logger?: ScoreLogger;
   /** Second look at substituted/omitted items (see core/scoring/secondLook.ts); `false` turns it off. */
   secondLook?: SecondLookOptions | false;
 }
 
-/** Default neighbour padding, seconds. */
-export const DEFAULT_PAD_SEC = 3;
-
-const aligners = new WeakMap<ItemCatalog, PhraseAligner>();
-
-/** The aligner for a catalog's cost table, created once per process and reused. */
-export function alignerFor(catalog: ItemCatalog): PhraseAligner {
-  let aligner = aligners.get(catalog);
-  if (!aligner) {
-    aligner = createAligner(buildCostTable(catalog));
-    aligners.set(catalog, aligner);
-  }
-  return aligner;
-}
+export { DEFAULT_PAD_SEC } from '../config/settings';
 
 interface LoadedPhrase {
   readonly phrase: Phrase;
@@ -68,7 +56,7 @@ const silentLogger: ScoreLogger = { warn: () => {} };
 export async function scoreActivity(activity: Activity, engine: Engine, audio: AudioSource, options: ScoreOptions = {}): Promise<ActivityResult> {
   const started = performance.now();
   const catalog = options.catalog ?? loadDefaultCatalog();
-  const aligner = options.aligner ?? alignerFor(catalog);
+  const aligner = options.aligner ?? createAligner(buildCostTable(catalog));
   const logger = options.logger ?? silentLogger;
   const manifest = engine.manifest;
   const rate = manifest.sampleRate;

@@ -3,32 +3,31 @@
  * The `readscore` command line: score activities on the embedded CPU default (or a Triton server),
  * check model folders. Exit codes: 0 scored, 2 bad input, 1 internal error.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_AUDIO_SEC, DEFAULT_PAD_SEC, DEFAULT_SECOND_LOOK_MARGIN, type ReadScoreConfig, readScoreConfig } from '../../core/config';
 import { ConfigError, ReadScoreInputError } from '../../core/errors';
 import { readModelFolder } from '../../core/model';
-import type { Engine } from '../../core/pipeline/engine';
-import type { ScoreOptions } from '../../core/pipeline/score';
 import type { ActivityResult } from '../../core/scoring/types';
-import { createEngine, type EngineKind } from '../../engines/factory';
-import { parseTritonUrl, type TritonConfigInput } from '../../engines/triton/config';
+import { BUNDLED_MODEL } from '../../engines/factory';
 import { writeTritonRepository } from '../../engines/triton/modelRepository';
 import { findActivities } from './activities';
 import { formatActivity } from './format';
 import { checkModel } from './modelCheck';
 import { progressBar } from './progress';
-import { scoreManifest } from './run';
+import { redriveCommand } from './redrive';
+import { localScorer } from './run';
 
-const USAGE = `Usage:
+const USAGE = () => `Usage:
   readscore score <activity.json|folder> [--json] [--out DIR] [engine options]
   readscore batch <folder|glob> [--concurrency N] [--out DIR] [engine options]
   readscore model check <model-dir> [--threads N]
   readscore triton-repo <model-dir> <out-dir> [--max-batch-size N] [--preferred-batch 8,16] [--max-queue-delay-us N] [--instances N]
+  readscore redrive --from DLQ_URL --to QUEUE_URL [--max N]
 
 Engine options:
   --engine cpu|triton     inference engine (default cpu)
-  --model DIR             model folder (default: the bundled models/letters-ctc-1.6.0)
+  --model DIR             model folder (default: the bundled ${BUNDLED_MODEL})
   --threads N             CPU engine intra-op threads (default 1)
   --triton-url URL        Triton server, https://host:port (plaintext http:// is refused)
   --ca FILE               CA bundle (PEM) that signed the Triton server certificate
@@ -36,11 +35,11 @@ Engine options:
   --deadline-ms N         deadline of each Triton call attempt (default 10000)
   --fallback-cpu          score on the local CPU engine while the Triton breaker is open
 Scoring options:
-  --pad-sec S             neighbour padding per side in seconds (default 3, 0 disables)
-  --max-audio-sec S       longest accepted audio file (default 600)
+  --pad-sec S             neighbour padding per side in seconds (default ${DEFAULT_PAD_SEC}, 0 disables)
+  --max-audio-sec S       longest accepted audio file (default ${DEFAULT_MAX_AUDIO_SEC})
   --second-look-margin N  nats by which an item's own pronunciation may trail the best other
                           explanation of its window and still be accepted on the second look
-                          (default 3; 0 = plain maximum likelihood)
+                          (default ${DEFAULT_SECOND_LOOK_MARGIN}; 0 = plain maximum likelihood)
   --no-second-look        judge greedy CTC decoding only (no rescoring of substituted/omitted items)
 
 Exit codes: 0 scored, 2 bad input (the message names the file and the problem), 1 internal error.`;
@@ -69,6 +68,9 @@ interface Flags {
   'preferred-batch'?: string;
   'max-queue-delay-us'?: string;
   instances?: string;
+  from?: string;
+  to?: string;
+  max?: string;
   help: boolean;
 }
 
@@ -81,47 +83,9 @@ function number(flag: string, value: string | undefined, min: number, integer: b
   return n;
 }
 
-function scoreOptions(flags: Flags): ScoreOptions {
-  const padSec = number('pad-sec', flags['pad-sec'], 0, false);
-  const maxAudioSec = number('max-audio-sec', flags['max-audio-sec'], 0.001, false);
-  const margin = number('second-look-margin', flags['second-look-margin'], 0, false);
-  if (flags['no-second-look'] && margin !== undefined) throw new ConfigError('bad-flag', '--second-look-margin', '--second-look-margin and --no-second-look contradict each other');
-  return {
-    ...(padSec !== undefined ? { padSec } : {}),
-    ...(flags['no-second-look'] ? { secondLook: false as const } : margin !== undefined ? { secondLook: { margin } } : {}),
-    ...(maxAudioSec !== undefined ? { maxAudioSec } : {}),
-    logger: { warn: (message, fields) => process.stderr.write(`warning: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`) },
-  };
-}
-
-async function engineFrom(flags: Flags): Promise<Engine> {
-  if (flags.engine !== 'cpu' && flags.engine !== 'triton') throw new ConfigError('bad-flag', '--engine', `expected cpu or triton, got "${flags.engine}"`);
-  // A URL is checked even before the engine choice, so http:// always gets the HTTPS message.
-  if (flags['triton-url']) parseTritonUrl(flags['triton-url']);
-  if (flags.engine === 'cpu' && (flags['triton-url'] || flags.ca)) throw new ConfigError('bad-flag', '--triton-url', 'Triton flags need --engine triton');
-  const threads = number('threads', flags.threads, 1, true);
-  const deadlineMs = number('deadline-ms', flags['deadline-ms'], 1, true);
-  if (Boolean(flags['client-cert']) !== Boolean(flags['client-key'])) throw new ConfigError('bad-flag', '--client-cert', '--client-cert and --client-key go together');
-  if (flags.engine === 'triton' && !flags['triton-url']) throw new ConfigError('bad-flag', '--triton-url', '--engine triton needs --triton-url https://host:port');
-  if (flags.engine === 'triton' && !flags.ca) {
-    throw new ConfigError('bad-flag', '--ca', 'a CA bundle is required to verify the Triton server certificate (--ca FILE); verification cannot be turned off');
-  }
-  const triton: TritonConfigInput | undefined =
-    flags.engine === 'triton'
-      ? {
-          url: flags['triton-url'] as string,
-          ca: { file: flags.ca as string },
-          ...(flags['client-cert'] && flags['client-key'] ? { clientCert: { certFile: flags['client-cert'], keyFile: flags['client-key'] } } : {}),
-          ...(deadlineMs ? { deadlineMs } : {}),
-          fallbackToCpu: flags['fallback-cpu'],
-        }
-      : undefined;
-  return createEngine({
-    kind: flags.engine as EngineKind,
-    ...(flags.model ? { modelDir: flags.model } : {}),
-    ...(threads ? { intraOpThreads: threads } : {}),
-    ...(triton ? { triton } : {}),
-  });
+/** The one config of this run, from the flags (and ALIGNER_FORCE_TS / READSCORE_ALIGNER). */
+function configFrom(flags: Flags): ReadScoreConfig {
+  return readScoreConfig({ from: 'flags', flags: flags as unknown as Record<string, string | boolean | undefined>, env: process.env });
 }
 
 function tritonRepo(modelDir: string, outDir: string, flags: Flags): number {
@@ -141,33 +105,25 @@ wrote ${written.model}
   return ExitCode.Scored;
 }
 
-function writeResult(outDir: string, result: ActivityResult): string {
-  mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, `${result.activityId}.json`);
-  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
-  return path;
-}
-
 /** True when the activity was not fully scored because of its input. */
 const incomplete = (r: ActivityResult) => r.status !== 'scored';
 
 async function score(target: string, flags: Flags): Promise<number> {
+  const config = configFrom(flags);
   const manifests = findActivities(target);
-  const options = scoreOptions(flags);
-  const engine = await engineFrom(flags);
+  const scorer = await localScorer(config, { ...(flags.out ? { outDir: flags.out } : {}), onWrite: (path) => process.stderr.write(`wrote ${path}\n`) });
   let code: number = ExitCode.Scored;
   const results: ActivityResult[] = [];
   try {
     for (const manifest of manifests) {
-      const result = await scoreManifest(manifest, engine, options);
+      const { result } = await scorer.score({ manifest });
       results.push(result);
       if (incomplete(result)) code = ExitCode.BadInput;
-      if (flags.out) process.stderr.write(`wrote ${writeResult(flags.out, result)}\n`);
       if (!flags.json) process.stdout.write(`${formatActivity(result, manifest)}\n\n`);
       for (const p of result.phrases) if (p.status === 'unscored') process.stderr.write(`${manifest}: phrase ${p.phraseIndex} unscored: ${p.reason?.message}\n`);
     }
   } finally {
-    await engine.close();
+    await scorer.close();
   }
   if (flags.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
   else if (results.length > 1) {
@@ -179,10 +135,10 @@ async function score(target: string, flags: Flags): Promise<number> {
 }
 
 async function batch(target: string, flags: Flags): Promise<number> {
+  const config = configFrom(flags);
   const manifests = findActivities(target);
   const concurrency = number('concurrency', flags.concurrency, 1, true) ?? 2;
-  const options = scoreOptions(flags);
-  const engine = await engineFrom(flags);
+  const scorer = await localScorer(config, flags.out ? { outDir: flags.out } : {});
   const bar = progressBar(manifests.length);
   const started = Date.now();
   let next = 0;
@@ -194,11 +150,10 @@ async function batch(target: string, flags: Flags): Promise<number> {
     while (next < manifests.length) {
       const manifest = manifests[next++] as string;
       try {
-        const result = await scoreManifest(manifest, engine, options);
+        const { result } = await scorer.score({ manifest });
         items += result.totals.items;
         correct += result.totals.correct;
         if (incomplete(result)) partial++;
-        if (flags.out) writeResult(flags.out, result);
       } catch (error) {
         if (!(error instanceof ReadScoreInputError)) throw error;
         failed++;
@@ -211,7 +166,7 @@ async function batch(target: string, flags: Flags): Promise<number> {
     await Promise.all(Array.from({ length: Math.min(concurrency, manifests.length) }, worker));
   } finally {
     bar.done();
-    await engine.close();
+    await scorer.close();
   }
   const seconds = (Date.now() - started) / 1000;
   const summary = { activities: manifests.length, failed, partial, items, correct, seconds, activitiesPerSecond: manifests.length / seconds };
@@ -251,17 +206,20 @@ export async function main(argv: readonly string[]): Promise<number> {
         'preferred-batch': { type: 'string' },
         'max-queue-delay-us': { type: 'string' },
         instances: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        max: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (error) {
-    process.stderr.write(`readscore: ${(error as Error).message}\n\n${USAGE}\n`);
+    process.stderr.write(`readscore: ${(error as Error).message}\n\n${USAGE()}\n`);
     return ExitCode.BadInput;
   }
   const flags = parsed.values as unknown as Flags;
   const [command, ...rest] = parsed.positionals;
   if (flags.help || !command) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${USAGE()}\n`);
     return command || flags.help ? ExitCode.Scored : ExitCode.BadInput;
   }
   try {
@@ -269,7 +227,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === 'batch' && rest.length === 1) return await batch(rest[0] as string, flags);
     if (command === 'model' && rest[0] === 'check' && rest.length === 2) return await checkModel(rest[1] as string, flags.threads);
     if (command === 'triton-repo' && rest.length === 2) return tritonRepo(rest[0] as string, rest[1] as string, flags);
-    process.stderr.write(`readscore: unknown command "${parsed.positionals.join(' ')}"\n\n${USAGE}\n`);
+    if (command === 'redrive' && rest.length === 0) return await redriveCommand(flags, process.env);
+    process.stderr.write(`readscore: unknown command "${parsed.positionals.join(' ')}"\n\n${USAGE()}\n`);
     return ExitCode.BadInput;
   } catch (error) {
     if (error instanceof ReadScoreInputError) {

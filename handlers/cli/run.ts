@@ -1,23 +1,37 @@
-/** Scores one activity manifest file: parse, read audio, score; shared by `score` and `batch`. */
-import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { ActivityInputError } from '../../core/errors';
-import { localAudioSource } from '../../core/io/localFiles';
-import { loadDefaultCatalog } from '../../core/items';
-import { parseActivityJson } from '../../core/pipeline/activity';
+/** The CLI's scorer: createScorer over local manifests, audio files and (with --out) a result folder. */
+import { manifestActivitySource } from '../../adapters/local/manifestSource';
+import { resultFolderSink } from '../../adapters/local/resultFolder';
+import type { ReadScoreConfig } from '../../core/config';
 import type { Engine } from '../../core/pipeline/engine';
-import { type ScoreOptions, scoreActivity } from '../../core/pipeline/score';
-import type { ActivityResult } from '../../core/scoring/types';
+import { createScorer, type Scorer } from '../../core/pipeline/scorer';
+import type { Logger } from '../../core/ports';
 
-/** Reads, validates and scores the activity at `manifestPath`. */
-export async function scoreManifest(manifestPath: string, engine: Engine, options: ScoreOptions): Promise<ActivityResult> {
-  let text: string;
-  try {
-    text = await readFile(manifestPath, 'utf8');
-  } catch (error) {
-    throw new ActivityInputError('unreadable', manifestPath, `cannot read the activity manifest (${(error as NodeJS.ErrnoException).code ?? error})`);
-  }
-  const catalog = options.catalog ?? loadDefaultCatalog();
-  const activity = parseActivityJson(text, catalog, manifestPath);
-  return scoreActivity(activity, engine, localAudioSource(dirname(manifestPath)), { ...options, catalog });
+/** Warnings and errors as `warning: ...` lines on stderr; info and debug are dropped. */
+export const stderrLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (message, fields) => process.stderr.write(`warning: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`),
+  error: (message, fields) => process.stderr.write(`error: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`),
+};
+
+/** Options of {@link localScorer}. */
+export interface LocalScorerOptions {
+  /** Writes `<activityId>.json` here after each activity. */
+  readonly outDir?: string;
+  readonly onWrite?: (path: string) => void;
+  /** Use this loaded engine instead of building one from the config (tests, benchmarks). */
+  readonly engine?: Engine;
+  readonly logger?: Logger;
+}
+
+/**
+ * A scorer of local activity manifests: `scorer.score({ manifest: 'examples/x/activity.json' })`.
+ */
+export function localScorer(config: ReadScoreConfig, options: LocalScorerOptions = {}): Promise<Scorer> {
+  return createScorer(config, {
+    activities: manifestActivitySource(),
+    sinks: options.outDir ? [resultFolderSink(options.outDir, options.onWrite)] : [],
+    logger: options.logger ?? stderrLogger,
+    ...(options.engine ? { engine: options.engine } : {}),
+  });
 }

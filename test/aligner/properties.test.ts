@@ -215,7 +215,7 @@ nativeDescribe('native backend parity with the TypeScript fallback', () => {
   it('is what createAligner picks by default', () => {
     expect(status.available).toBe(true);
     const table: CostTable = { items: 1, elements: 1, sub: Float64Array.of(0), kind: Uint8Array.of(0), insert: 1, delete: 1 };
-    expect(createAligner(table).backend).toBe(process.env.ALIGNER_FORCE_TS === '1' ? 'ts' : 'native');
+    expect(createAligner(table).backend).toBe('native');
   });
 
   it('gives identical ops, indices and bit-identical costs on random inputs', () => {

@@ -1,8 +1,10 @@
 /** TsPhraseAligner: the golden regression, validation, and equality with the full-matrix DP. */
+
 import fc from 'fast-check';
 import { AlignerInputError, type CostTable, createAligner, EditOp, PairKind } from '../../aligner';
 import { referenceAlign } from '../../aligner/ts/referenceDp';
 import { validateInput, validateTable } from '../../aligner/validate';
+import { readScoreConfig } from '../../core/config';
 import { caseArb, makeTable, mutate, seeded } from './fixtures';
 
 const C = PairKind.Canonical;
@@ -81,15 +83,13 @@ describe('TsPhraseAligner', () => {
 });
 
 describe('createAligner backend selection', () => {
-  it('uses the TypeScript backend when ALIGNER_FORCE_TS=1', () => {
-    const saved = process.env.ALIGNER_FORCE_TS;
-    process.env.ALIGNER_FORCE_TS = '1';
-    try {
-      expect(createAligner(letterTable()).backend).toBe('ts');
-    } finally {
-      if (saved === undefined) delete process.env.ALIGNER_FORCE_TS;
-      else process.env.ALIGNER_FORCE_TS = saved;
+  it('uses the TypeScript backend when the config asks for it (ALIGNER_FORCE_TS=1 or READSCORE_ALIGNER=ts)', () => {
+    for (const env of [{ ALIGNER_FORCE_TS: '1' }, { READSCORE_ALIGNER: 'ts' }]) {
+      const config = readScoreConfig({ from: 'env', env });
+      expect(config.aligner).toBe('ts');
+      expect(createAligner(letterTable(), { backend: config.aligner }).backend).toBe('ts');
     }
+    expect(() => readScoreConfig({ from: 'env', env: { ALIGNER_FORCE_TS: '1', READSCORE_ALIGNER: 'native' } })).toThrow(/ALIGNER_FORCE_TS: contradicts/);
   });
 
   it('rejects an unknown backend option', () => {

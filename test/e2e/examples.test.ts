@@ -6,12 +6,17 @@
  * The same examples are then scored through the Triton engine (TLS stand-in, onnxruntime behind
  * it) and must give identical verdicts.
  */
+
+import { readScoreConfig } from '../../core/config';
 import { readModelFolder } from '../../core/model';
 import type { Engine } from '../../core/pipeline/engine';
+import type { Scorer } from '../../core/pipeline/scorer';
+import { silentLogger } from '../../core/ports';
 import type { ActivityResult } from '../../core/scoring/types';
 import { createEngine, resolveModelDir } from '../../engines/factory';
 import { parseTritonConfig } from '../../engines/triton/config';
 import { TritonEngine } from '../../engines/triton/tritonEngine';
+import { localScorer } from '../../handlers/cli/run';
 import { createTestCa } from '../../tools/triton/pki';
 import { onnxLogits, startStandIn } from '../../tools/triton/standIn';
 import { exampleNames, type Miss, scoreExample } from './examples';
@@ -20,10 +25,14 @@ import known from './known-misses.json';
 const key = (m: Miss) => `${m.example} phrase ${m.phraseIndex} #${m.position} ${m.item}: expected ${m.expected}, got ${m.actual}`;
 
 describe('example activities on the bundled model', () => {
+  // The CLI's defaults; ALIGNER_FORCE_TS=1 (CI's second run) puts the whole suite on the TS aligner.
+  const config = readScoreConfig({ from: 'flags', flags: {}, env: process.env });
   let cpu: Engine;
+  let scorer: Scorer;
   const results = new Map<string, ActivityResult>();
   beforeAll(async () => {
     cpu = await createEngine({ kind: 'cpu' });
+    scorer = await localScorer(config, { engine: cpu, logger: silentLogger });
   });
   afterAll(() => cpu.close());
 
@@ -36,7 +45,7 @@ describe('example activities on the bundled model', () => {
     const misses: Miss[] = [];
     let items = 0;
     for (const name of exampleNames()) {
-      const scored = await scoreExample(name, cpu);
+      const scored = await scoreExample(name, scorer);
       results.set(name, scored.result);
       expect(scored.result.status).toBe('scored');
       items += scored.result.totals.items;
@@ -52,10 +61,11 @@ describe('example activities on the bundled model', () => {
     const onnx = await onnxLogits(model);
     const server = await startStandIn({ model, logits: onnx.fn, tls: ca.server(['127.0.0.1']) });
     const triton = await TritonEngine.load({ config: parseTritonConfig({ url: `https://127.0.0.1:${server.port}`, ca: { pem: ca.caPem } }), model });
+    const viaTritonScorer = await localScorer(config, { engine: triton, logger: silentLogger });
     try {
       for (const name of exampleNames()) {
-        const viaTriton = (await scoreExample(name, triton)).result;
-        const viaCpu = results.get(name) ?? (await scoreExample(name, cpu)).result;
+        const viaTriton = (await scoreExample(name, viaTritonScorer)).result;
+        const viaCpu = results.get(name) ?? (await scoreExample(name, scorer)).result;
         expect(viaTriton.engine).toBe('triton');
         expect(viaTriton.phrases).toEqual(viaCpu.phrases);
       }

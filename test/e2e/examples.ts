@@ -4,9 +4,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Engine } from '../../core/pipeline/engine';
+import type { Scorer } from '../../core/pipeline/scorer';
 import type { ActivityResult } from '../../core/scoring/types';
-import { scoreManifest } from '../../handlers/cli/run';
 
 /** The examples folder and the bundled model, from the project root. */
 export const EXAMPLES = join(__dirname, '..', '..', 'examples');
@@ -38,10 +37,10 @@ export function exampleNames(): string[] {
 const judgement = (verdict: string) => (verdict === 'correct' || verdict === 'accepted' ? 'ok' : 'error');
 
 /** Scores one example and lists its misses. */
-export async function scoreExample(name: string, engine: Engine): Promise<{ result: ActivityResult; expected: ExpectedActivity; misses: Miss[] }> {
+export async function scoreExample(name: string, scorer: Scorer): Promise<{ result: ActivityResult; expected: ExpectedActivity; misses: Miss[] }> {
   const dir = join(EXAMPLES, name);
   const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as ExpectedActivity;
-  const result = await scoreManifest(join(dir, 'activity.json'), engine, {});
+  const { result } = await scorer.score({ manifest: join(dir, 'activity.json') });
   const misses: Miss[] = [];
   for (const truth of expected.phrases) {
     const phrase = result.phrases.find((p) => p.phraseIndex === truth.phraseIndex);

@@ -12,12 +12,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { encodeWav, readWav, resample } from '../../core/audio';
+import { readScoreConfig } from '../../core/config';
 import { loadDefaultCatalog } from '../../core/items';
 import { readModelFolder } from '../../core/model';
+import { silentLogger } from '../../core/ports';
 import type { StageTimings } from '../../core/scoring/types';
 import { CpuOnnxEngine } from '../../engines/cpuOnnx';
 import { projectRoot, resolveModelDir } from '../../engines/factory';
-import { scoreManifest } from '../../handlers/cli/run';
+import { localScorer } from '../../handlers/cli/run';
 import { median, percentile, printTable, runBenchmark, writeJson } from './report';
 
 const RATE_IN = 44100;
@@ -132,9 +134,10 @@ async function main(): Promise<void> {
 
   // Warm latency, one intra-op thread.
   const engine = await CpuOnnxEngine.load(readModelFolder(modelDir), { intraOpThreads: 1 });
-  for (let i = 0; i < 3; i++) await scoreManifest(manifest, engine, {});
+  const scorer = await localScorer(readScoreConfig({ from: 'flags', flags: {} }), { engine, logger: silentLogger });
+  for (let i = 0; i < 3; i++) await scorer.score({ manifest });
   const samples: StageTimings[] = [];
-  for (let i = 0; i < runs; i++) samples.push((await scoreManifest(manifest, engine, {})).timings);
+  for (let i = 0; i < runs; i++) samples.push((await scorer.score({ manifest })).result.timings);
   await engine.close();
   const stages = ['read', 'resample', 'preprocess', 'inference', 'model', 'decode', 'align', 'total'] as const;
   const warm = Object.fromEntries(

@@ -5,19 +5,22 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine } from '../../engines/factory';
+import { readScoreConfig } from '../../core/config';
+import { silentLogger } from '../../core/ports';
+import { localScorer } from '../../handlers/cli/run';
 import { exampleNames, type Miss, scoreExample } from '../../test/e2e/examples';
 
 async function main(): Promise<void> {
-  const engine = await createEngine({ kind: 'cpu' });
+  const scorer = await localScorer(readScoreConfig({ from: 'flags', flags: {} }), { logger: silentLogger });
+  const engine = scorer.engine;
   const misses: Miss[] = [];
   let items = 0;
   for (const name of exampleNames()) {
-    const scored = await scoreExample(name, engine);
+    const scored = await scoreExample(name, scorer);
     items += scored.expected.phrases.reduce((n, p) => n + p.items.length, 0);
     misses.push(...scored.misses);
   }
-  await engine.close();
+  await scorer.close();
   const path = join(__dirname, '..', '..', 'test', 'e2e', 'known-misses.json');
   writeFileSync(path, `${JSON.stringify({ model: engine.manifest.name + '@' + engine.manifest.version, sha256: engine.manifest.sha256, items, misses }, null, 2)}\n`);
   process.stdout.write(`${misses.length} of ${items} example items misjudged; wrote ${path}\n`);

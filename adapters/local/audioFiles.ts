@@ -1,8 +1,8 @@
 /** Local-file adapters for the CLI: audio read from disk relative to the activity manifest. */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { AudioDecodeError, AudioErrorCode } from '../errors';
-import type { AudioSource } from '../pipeline/audioSource';
+import { AudioDecodeError, AudioErrorCode } from '../../core/errors';
+import type { AudioSource } from '../../core/pipeline/audioSource';
 
 /** Reads audio files relative to `baseDir` (the folder of the activity manifest). */
 export function localAudioSource(baseDir: string): AudioSource {

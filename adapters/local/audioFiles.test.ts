@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AudioDecodeError } from '../errors';
-import { localAudioSource } from './localFiles';
+import { AudioDecodeError } from '../../core/errors';
+import { localAudioSource } from './audioFiles';
 
 describe('localAudioSource', () => {
   const dir = mkdtempSync(join(tmpdir(), 'audio-'));

@@ -1,0 +1,4 @@
+/** Local-file adapters of the ports: the CLI's activities, audio and results. */
+export * from './audioFiles';
+export * from './manifestSource';
+export * from './resultFolder';

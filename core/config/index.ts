@@ -1,0 +1,3 @@
+/** One typed configuration for the CLI and the Lambda handlers. */
+export * from './config';
+export * from './settings';
