@@ -26,8 +26,10 @@ export async function redriveCommand(flags: RedriveFlags, env: Readonly<Record<s
   const region = config.aws.region ?? regionOf(flags.from);
   const { sqs } = createAwsClients({ region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) });
   const outcome = await redrive(sqs, { from: flags.from, to: flags.to, ...(max !== undefined ? { max } : {}) });
-  process.stdout.write(`moved ${outcome.moved} message(s) from ${flags.from} to ${flags.to}${outcome.failed ? `; ${outcome.failed} failed and stay in the DLQ` : ''}\n`);
-  return outcome.failed ? 1 : 0;
+  process.stdout.write(
+    `moved ${outcome.moved} message(s) from ${flags.from} to ${flags.to}${outcome.failed.length ? `; ${outcome.failed.length} failed and stay in the DLQ` : ''}\n`,
+  );
+  return outcome.failed.length ? 1 : 0;
 }
 
 /** `https://sqs.eu-west-1.amazonaws.com/...` → `eu-west-1`. */
