@@ -54,6 +54,8 @@ const UNITS: Record<PortUnit, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
 /** The Metrics port over one Powertools Metrics instance per namespace; `publish()` flushes them all. */
 export class LambdaMetrics implements Metrics {
   private readonly byNamespace = new Map<string, PowertoolsMetrics>();
+  private readonly pending = new Set<string>();
+  private coldStartSent = false;
 
   add(namespace: string, name: string, unit: PortUnit, value: number, dimensions?: Readonly<Record<string, string>>): void {
     if (!Number.isFinite(value)) return;
@@ -65,16 +67,20 @@ export class LambdaMetrics implements Metrics {
       return;
     }
     metrics.addMetric(name, UNITS[unit], value);
+    this.pending.add(namespace);
   }
 
-  /** Emits the cold-start metric once per container (namespace Jobs). */
+  /** Counts the container's first invocation once as `Jobs/ColdStart` (later calls do nothing). */
   coldStart(): void {
-    this.namespace('Jobs').captureColdStartMetric();
+    if (this.coldStartSent) return;
+    this.coldStartSent = true;
+    this.add('Jobs', 'ColdStart', 'Count', 1);
   }
 
   /** Writes every stored metric (call at the end of each invocation). */
   publish(): void {
-    for (const metrics of this.byNamespace.values()) metrics.publishStoredMetrics();
+    for (const namespace of this.pending) this.byNamespace.get(namespace)?.publishStoredMetrics();
+    this.pending.clear();
   }
 
   private namespace(name: string): PowertoolsMetrics {
