@@ -25,22 +25,17 @@ import { buildEnqueuerContainer, buildScoringContainer, type ScoringContainer } 
 import { enqueue } from '../../handlers/lambda/enqueue';
 import { LambdaLogger, LambdaMetrics } from '../../handlers/lambda/powertools';
 import { createScoreHandler } from '../../handlers/lambda/score';
-import { EXAMPLES } from '../e2e/examples';
 import { type AppSyncStandIn, startAppSyncStandIn } from '../../tools/aws/appsyncStandIn';
+import { ACTIVITY_COLUMNS, activityRow, type ExampleManifest, readExampleManifest, type StoryRow, uploadActivity } from '../../tools/aws/seedActivities';
+import { EXAMPLES } from '../e2e/examples';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localAwsSuite } from '../support/localAws';
 
 const suite = localAwsSuite();
-const ACTIVITY_COLUMNS = ['activityid', 'storyid', 'studentid', 'districtid', 'type', 'createdat', 'status'];
 const EXAMPLE_NAMES: [string, string] = ['01-correct-espeak-f3', '04-substitutions-espeak-Annie'];
 const NO_AUDIO = 'ABCDEFABCDEFABCDEFABCDEFABCDEF00';
 const context = { functionName: 'readscore-score', awsRequestId: 'req-1' } as unknown as Context;
 
-interface ExampleManifest {
-  activityId: string;
-  storyId: string;
-  phrases: { phraseIndex: number; items: string[]; audio: string }[];
-}
-const manifestOf = (name: string) => JSON.parse(readFileSync(join(EXAMPLES, name, 'activity.json'), 'utf8')) as ExampleManifest;
+const manifestOf = (name: string) => readExampleManifest(join(EXAMPLES, name, 'activity.json'));
 
 function sqsRecord(body: string, messageId: string, receiveCount = 1): SQSRecord {
   return {
@@ -58,15 +53,6 @@ function sqsRecord(body: string, messageId: string, receiveCount = 1): SQSRecord
 const event = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 const request = (activityId: string, correlationId?: string) =>
   JSON.stringify({ schemaVersion: 1, activityId, ...(correlationId ? { correlationId } : {}), requestedAt: '2026-12-01T10:00:00.000Z', source: 'enqueuer' });
-const activityRow = (m: { activityId: string; storyId: string }) => [
-  m.activityId,
-  m.storyId,
-  'student-1',
-  'district-9',
-  'letterNamingAndSounds',
-  '2026-11-30 14:03:00.000',
-  'under_review',
-];
 
 /** Captures what Powertools prints (JSON log lines and EMF metrics on stdout); other output passes through. */
 function captureConsole(): { lines: () => Record<string, unknown>[]; restore: () => void } {
@@ -135,29 +121,8 @@ suite.describe('scoring Lambda end to end (moto + AppSync stand-in)', () => {
     for (const bucket of ['speech', 'stories', 'results', 'athena-results']) await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await clients.secrets.send(new CreateSecretCommand({ Name: 'readscore/appsync', SecretString: JSON.stringify({ url: standIn.url, api_key: 'test-api-key' }) }));
 
-    const stories: { storyId: string; phraseIndex: number; items: string[] }[] = [];
-    for (const name of EXAMPLE_NAMES) {
-      const m = manifestOf(name);
-      let sequence = 0;
-      for (const phrase of m.phrases) {
-        stories.push({ storyId: m.storyId, phraseIndex: phrase.phraseIndex, items: phrase.items });
-        const wav = readWav(readFileSync(join(EXAMPLES, name, phrase.audio)), phrase.audio);
-        // Phrase 0 streams as two segments whose key order is the reverse of their sequence order.
-        const parts = phrase.phraseIndex === 0 ? [wav.samples.subarray(0, 8000), wav.samples.subarray(8000)] : [wav.samples];
-        for (const [k, part] of parts.entries()) {
-          const key = `${m.activityId}/${String.fromCharCode(122 - sequence)}-${phrase.phraseIndex}-${k}.wav`;
-          await clients.s3.send(
-            new PutObjectCommand({
-              Bucket: 'speech',
-              Key: key,
-              Body: encodeWav(part, wav.sampleRate, 'pcm16'),
-              Metadata: { phraseindex: String(phrase.phraseIndex).padStart(3, '0'), sequencenumber: String(sequence++), lastsegment: String(k === parts.length - 1) },
-            }),
-          );
-        }
-      }
-      await clients.s3.send(new PutObjectCommand({ Bucket: 'speech', Key: `${m.activityId}/complete.wav`, Body: 'not read' }));
-    }
+    const stories: StoryRow[] = [];
+    for (const name of EXAMPLE_NAMES) stories.push(...(await uploadActivity(clients.s3, 'speech', join(EXAMPLES, name, 'activity.json'), { splitFirstPhraseAt: 8000 })));
     stories.push({ storyId: 'story-silent', phraseIndex: 0, items: ['a_letter', 'b_sound'] });
     await clients.s3.send(new PutObjectCommand({ Bucket: 'stories', Key: 'story-phrases.json', Body: JSON.stringify(stories) }));
 
@@ -191,7 +156,7 @@ suite.describe('scoring Lambda end to end (moto + AppSync stand-in)', () => {
   it('scores SQS messages into Parquet + JSON + marker in S3 and an AppSync update, with the CLI’s verdicts', async () => {
     const handler = createScoreHandler(async () => container);
     const [a, b] = EXAMPLE_NAMES.map(manifestOf) as [ExampleManifest, ExampleManifest];
-    await suite.aws.seedAthenaResults([a, b].map((m) => ({ columns: ACTIVITY_COLUMNS, rows: [activityRow(m)] })));
+    await suite.aws.seedAthenaResults([a, b].map((m) => ({ columns: ACTIVITY_COLUMNS, rows: [activityRow(m.activityId, m.storyId)] })));
     const response = await handler(event(sqsRecord(request(a.activityId, 'corr-a'), 'm-a'), sqsRecord(request(b.activityId), 'm-b')), context);
     expect(response).toEqual({ batchItemFailures: [] });
 
@@ -225,7 +190,7 @@ suite.describe('scoring Lambda end to end (moto + AppSync stand-in)', () => {
   it('fails only the poison message of a batch, with one clear log line naming it', async () => {
     const handler = createScoreHandler(async () => container);
     const m = manifestOf(EXAMPLE_NAMES[0] as string);
-    await suite.aws.seedAthenaResults([{ columns: ACTIVITY_COLUMNS, rows: [activityRow(m)] }]);
+    await suite.aws.seedAthenaResults([{ columns: ACTIVITY_COLUMNS, rows: [activityRow(m.activityId, m.storyId)] }]);
     const before = console_.lines().length;
     const poison = JSON.stringify({ activity_id: m.activityId });
     const response = await handler(event(sqsRecord(poison, 'poison-1'), sqsRecord(request(m.activityId), 'good-1'), sqsRecord('{not json', 'poison-2')), context);
@@ -246,7 +211,7 @@ suite.describe('scoring Lambda end to end (moto + AppSync stand-in)', () => {
     const handler = createScoreHandler(async () => container);
     const m = manifestOf(EXAMPLE_NAMES[1] as string);
     const prefix = `results/dt=2026-11-30/activityId=${m.activityId}/`;
-    await suite.aws.seedAthenaResults([0, 1].map(() => ({ columns: ACTIVITY_COLUMNS, rows: [activityRow(m)] })));
+    await suite.aws.seedAthenaResults([0, 1].map(() => ({ columns: ACTIVITY_COLUMNS, rows: [activityRow(m.activityId, m.storyId)] })));
     standIn.failNext(3, 'http500');
     const first = await handler(event(sqsRecord(request(m.activityId), 'm-retry', 1)), context);
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'm-retry' }]);
@@ -263,7 +228,7 @@ suite.describe('scoring Lambda end to end (moto + AppSync stand-in)', () => {
 
   it('writes an activity with no audio as unscored with its reason, and succeeds', async () => {
     const handler = createScoreHandler(async () => container);
-    await suite.aws.seedAthenaResults([{ columns: ACTIVITY_COLUMNS, rows: [activityRow({ activityId: NO_AUDIO, storyId: 'story-silent' })] }]);
+    await suite.aws.seedAthenaResults([{ columns: ACTIVITY_COLUMNS, rows: [activityRow(NO_AUDIO, 'story-silent')] }]);
     const response = await handler(event(sqsRecord(request(NO_AUDIO), 'm-silent')), context);
     expect(response.batchItemFailures).toEqual([]);
     const keys = await keysUnder(clients.s3, 'results', `results/dt=2026-11-30/activityId=${NO_AUDIO}/`);
