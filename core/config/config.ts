@@ -201,3 +201,32 @@ export function requireAws<K extends AwsNeed>(config: ReadScoreConfig, needs: re
   if (missing.length) throw new ConfigError('missing-setting', missing.join(', '), `required environment variable${missing.length > 1 ? 's are' : ' is'} not set`);
   return config.aws as AwsSettings & { readonly [P in K]-?: NonNullable<AwsSettings[P]> };
 }
+
+/** What the scoring Lambda needs from the environment. */
+export const SCORING_NEEDS = [
+  'region',
+  'audioBucket',
+  'storyBucket',
+  'storyKey',
+  'resultsBucket',
+  'athenaWorkgroup',
+  'athenaDatabase',
+  'appsyncSecretName',
+] as const satisfies readonly AwsNeed[];
+
+/** What the enqueuer Lambda needs from the environment. */
+export const ENQUEUER_NEEDS = ['region', 'athenaWorkgroup', 'athenaDatabase', 'scoringQueueUrl'] as const satisfies readonly AwsNeed[];
+
+/**
+ * The environment-variable table of the README ("Running in AWS"), made from SETTINGS and the
+ * handlers' needs so the documentation cannot drift from the code (a test compares the two).
+ */
+export function environmentTable(): string {
+  const needs = (path: string) => {
+    const key = path.replace(/^aws\./, '');
+    const by = [(SCORING_NEEDS as readonly string[]).includes(key) ? 'scoring' : '', (ENQUEUER_NEEDS as readonly string[]).includes(key) ? 'enqueuer' : ''].filter(Boolean);
+    return by.length ? `required (${by.join(', ')})` : '';
+  };
+  const rows = SETTINGS.filter((s) => s.env).map((s) => `| \`${s.env}\` | ${s.flag ? `\`--${s.flag}\`` : ''} | ${needs(s.path) || (s.defaultText ?? '')} | ${s.description} |`);
+  return ['| variable | CLI flag | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}

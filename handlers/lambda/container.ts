@@ -10,7 +10,7 @@ import { S3SegmentStore } from '../../adapters/aws/s3Audio';
 import { S3ResultSink } from '../../adapters/aws/s3ResultSink';
 import { SecretsCache } from '../../adapters/aws/secrets';
 import { S3StoryPhrases } from '../../adapters/aws/storyPhrases';
-import { type ReadScoreConfig, readScoreConfig, requireAws } from '../../core/config';
+import { ENQUEUER_NEEDS, type ReadScoreConfig, readScoreConfig, requireAws, SCORING_NEEDS } from '../../core/config';
 import type { Engine } from '../../core/pipeline/engine';
 import { createScorer, type Scorer } from '../../core/pipeline/scorer';
 import { LambdaLogger, LambdaMetrics } from './powertools';
@@ -54,7 +54,7 @@ function athenaOf(config: ReadScoreConfig, clients: AwsClients, logger: LambdaLo
 /** Builds the scoring container from environment variables; a missing or bad variable is a ConfigError naming it. */
 export async function buildScoringContainer(env: Readonly<Record<string, string | undefined>>, overrides: ContainerOverrides = {}): Promise<ScoringContainer> {
   const config = readScoreConfig({ from: 'env', env });
-  const aws = requireAws(config, ['region', 'audioBucket', 'storyBucket', 'storyKey', 'resultsBucket', 'athenaWorkgroup', 'athenaDatabase', 'appsyncSecretName']);
+  const aws = requireAws(config, SCORING_NEEDS);
   const logger = overrides.logger ?? new LambdaLogger();
   const metrics = overrides.metrics ?? new LambdaMetrics();
   const clients = clientsOf(config);
@@ -80,7 +80,7 @@ export async function buildScoringContainer(env: Readonly<Record<string, string 
 /** Builds the enqueuer container from environment variables. */
 export function buildEnqueuerContainer(env: Readonly<Record<string, string | undefined>>, overrides: Pick<ContainerOverrides, 'logger'> = {}): EnqueuerContainer {
   const config = readScoreConfig({ from: 'env', env });
-  const aws = requireAws(config, ['region', 'athenaWorkgroup', 'athenaDatabase', 'scoringQueueUrl']);
+  const aws = requireAws(config, ENQUEUER_NEEDS);
   const logger = overrides.logger ?? new LambdaLogger();
   const clients = clientsOf(config);
   return { config, clients, athena: athenaOf(config, clients, logger), queueUrl: aws.scoringQueueUrl, logger };
