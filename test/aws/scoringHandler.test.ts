@@ -4,7 +4,7 @@
  * uploaded as streamed segments with S3 metadata; the scoring handler is invoked in-process with SQS
  * events; the Parquet is read back with DuckDB (an independent reader) and compared with the CLI.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -13,7 +13,6 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type AwsClients, createAwsClients } from '../../adapters/aws/clients';
-import { encodeWav, readWav } from '../../core/audio';
 import { readScoreConfig } from '../../core/config';
 import { appsyncVariables, type FieldValues, validateActivityResult, validateScoreRequest } from '../../core/contracts';
 import type { Scorer } from '../../core/pipeline/scorer';
