@@ -11,5 +11,6 @@ module.exports = {
   testMatch: ['<rootDir>/{core,engines,aligner,handlers,adapters,tools,test,infra,policies}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/aligner/target/'],
   collectCoverageFrom: ['core/**/*.ts', 'engines/**/*.ts', 'adapters/**/*.ts', '!**/*.test.ts', '!**/*.d.ts', '!**/*.generated.ts'],
-  coverageThreshold: { global: { lines: 80, branches: 70 } },
+  // At the measured floor (lines 96.8, branches 80.1, functions 95.3, statements 93.2 with local AWS), less a margin.
+  coverageThreshold: { global: { lines: 95, branches: 79, functions: 94, statements: 92 } },
 };
