@@ -14,7 +14,6 @@ const prefix = z
   .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, 'must be empty or a key prefix ending in "/"')
   .default('');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const list = z.union([
   z.array(z.string().min(1)),
   z.string().transform((s) =>
@@ -89,7 +88,8 @@ export const stackConfigSchema = z
       .regex(/^s3:\/\/[a-z0-9.-]+\/.*$/, 'must be an s3:// URI')
       .optional(),
     certValidityDays: int(30, 825).default(365),
-    certEarlyRenewalDays: int(7, 180).default(30),
+    // Longer than the certificate-expiry alarm’s 30 days, so a routine `pulumi up` rotates before it fires.
+    certEarlyRenewalDays: int(7, 180).default(45),
 
     // CI deploy identity (GitHub OIDC); omitted = no deploy role in this stack.
     githubRepository: z

@@ -6,14 +6,22 @@ import * as pulumi from '@pulumi/pulumi';
 import { parseStackConfig } from './config';
 import { createStack } from './stack';
 
-const raw = Object.fromEntries(
-  Object.keys(pulumi.runtime.allConfig())
-    .filter((key) => key.startsWith('readscore:'))
-    .map((key) => [key, pulumi.runtime.allConfig()[key] as string]),
-);
+const all = pulumi.runtime.allConfig();
 // Structured values (lists) arrive as JSON text.
-const parsed = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, /^[[{]/.test(v) ? JSON.parse(v) : v]));
-const outputs = createStack(parseStackConfig(pulumi.getStack(), parsed));
+const raw = Object.fromEntries(
+  Object.entries(all)
+    .filter(([key]) => key.startsWith('readscore:'))
+    .map(([key, value]) => [key, /^[[{]/.test(value) ? JSON.parse(value) : value]),
+);
+const outputs = createStack(parseStackConfig(pulumi.getStack(), raw));
 
 export const queueUrl = outputs.queueUrl;
 export const deadLetterQueueUrl = outputs.deadLetterQueueUrl;
+export const scoringFunctionName = outputs.scoringFunctionName;
+export const enqueuerFunctionName = outputs.enqueuerFunctionName;
+export const resultsBucket = outputs.resultsBucket;
+export const dashboardUrl = outputs.dashboardUrl;
+export const alertTopicArn = outputs.alertTopicArn;
+export const tritonUrl = outputs.tritonUrl;
+export const imageRepositoryUrl = outputs.imageRepositoryUrl;
+export const deployRoleArn = outputs.deployRoleArn;

@@ -1,7 +1,7 @@
 /**
  * The enqueuer Lambda (EventBridge schedule): finds the activities to score in a window — by default
  * the previous UTC day — and sends one ScoreRequest each, 10 per SendMessageBatch.
- * Handler name in the image: `handlers/lambda/enqueue.handler`.
+ * Handler name in the image: `dist/handlers/lambda/enqueue.handler`.
  */
 import { z } from 'zod';
 import { sendScoreRequests } from '../../adapters/aws/sqs';

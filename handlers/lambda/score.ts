@@ -1,7 +1,7 @@
 /**
  * The scoring Lambda: SQS → score one activity → results in S3 and AppSync. Partial batch responses
  * (`batchItemFailures`) through Powertools; a failed record is retried by SQS, then dead-lettered.
- * Handler name in the image: `handlers/lambda/score.handler`.
+ * Handler name in the image: `dist/handlers/lambda/score.handler`.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentTable, SETTINGS } from '../../core/config';
+import { stackConfigSchema } from '../../infra/config';
 
 const root = join(__dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -11,6 +12,12 @@ describe('README', () => {
     const table = /<!-- environment-table:start -->\n([\s\S]*?)\n<!-- environment-table:end -->/.exec(readme)?.[1];
     expect(table).toBe(environmentTable());
     for (const s of SETTINGS) if (s.env) expect(table).toContain(`\`${s.env}\``);
+  });
+
+  it('documents every readscore: stack config key', () => {
+    const keys = Object.keys(stackConfigSchema._def.schema.shape);
+    expect(keys.length).toBeGreaterThan(20);
+    for (const key of keys) expect([key, readme.includes(`\`readscore:${key}\``)]).toEqual([key, true]);
   });
 
   it('names handlers and contract files that exist', () => {
