@@ -63,6 +63,8 @@ export const stackConfigSchema = z
     athenaDatabase: z.string().regex(/^[a-z0-9_]+$/, 'must be a Glue database name'),
     /** Glue tables the enqueuer and the scorer query (the view activity_v and what it reads). */
     athenaTables: list.default(['activity_v']),
+    /** `s3://bucket/prefix/` where those tables' data lives: Athena reads it with the caller's credentials. */
+    athenaDataLocations: list.pipe(z.array(z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([^*]*\/)?$/, 'must be s3://bucket/ or s3://bucket/prefix/'))).default([]),
     /** Secrets Manager secret `{url, api_key}` of the product's AppSync API (created outside the stack). */
     appsyncSecretName: z.string().min(1),
     enqueueSchedule: z

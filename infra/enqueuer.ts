@@ -50,6 +50,7 @@ export interface EnqueuerPolicyRefs {
   readonly workgroupArn: string;
   readonly athenaDatabase: string;
   readonly athenaTables: readonly string[];
+  readonly athenaDataLocations?: readonly string[];
   readonly athenaResultsBucketArn: string;
   readonly kmsKeyArn: string;
   readonly queueArn: string;
@@ -109,7 +110,11 @@ export class Enqueuer extends pulumi.ComponentResource {
             queueArn: queue.queue.arn,
             logGroupArn: this.logGroup.arn,
           })
-          .apply((refs) => JSON.stringify(enqueuerPolicyDocument({ ...refs, athenaDatabase: config.athenaDatabase, athenaTables: config.athenaTables }))),
+          .apply((refs) =>
+            JSON.stringify(
+              enqueuerPolicyDocument({ ...refs, athenaDatabase: config.athenaDatabase, athenaTables: config.athenaTables, athenaDataLocations: config.athenaDataLocations }),
+            ),
+          ),
       },
       child,
     );

@@ -83,6 +83,8 @@ export interface AthenaRefs {
   readonly workgroupArn: string;
   readonly athenaDatabase: string;
   readonly athenaTables: readonly string[];
+  /** `s3://bucket/prefix/` of the queried tables' data (read-only). */
+  readonly athenaDataLocations?: readonly string[];
   readonly athenaResultsBucketArn: string;
 }
 
@@ -110,6 +112,20 @@ export function athenaStatements(refs: AthenaRefs): PolicyStatement[] {
       Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
       Resource: `${refs.athenaResultsBucketArn}/${ATHENA_STAGING_PREFIX}*`,
     },
+    // The tables' own data, read-only: Athena scans it with the caller's credentials.
+    ...(refs.athenaDataLocations ?? []).flatMap((uri, i): PolicyStatement[] => {
+      const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) ?? [];
+      return [
+        {
+          Sid: `AthenaSourceList${i}`,
+          Effect: 'Allow',
+          Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+          Resource: `arn:${refs.partition}:s3:::${bucket}`,
+          ...(prefix ? { Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}),
+        },
+        { Sid: `AthenaSourceRead${i}`, Effect: 'Allow', Action: ['s3:GetObject'], Resource: `arn:${refs.partition}:s3:::${bucket}/${prefix}*` },
+      ];
+    }),
   ];
 }
 
@@ -329,6 +345,7 @@ export class ScoringFunction extends pulumi.ComponentResource {
                 logGroupArn: refs.logGroupArn,
                 athenaDatabase: config.athenaDatabase,
                 athenaTables: config.athenaTables,
+                athenaDataLocations: config.athenaDataLocations,
                 audioBucket: config.audioBucket,
                 audioPrefix: config.audioPrefix,
                 storyBucket: config.storyBucket,

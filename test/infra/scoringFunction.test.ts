@@ -4,7 +4,14 @@ import { SCORING_NEEDS, SETTINGS } from '../../core/config';
 import { parseStackConfig, type StackConfig } from '../../infra/config';
 import { type MockedStack, type RecordedResource, runMocked } from '../../infra/mock/harness';
 import { ScoringQueue } from '../../infra/queue';
-import { eventSourceMaxConcurrency, ScoringFunction, type ScoringFunctionArgs, type TritonTarget, validateScoringFunctionArgs } from '../../infra/scoringFunction';
+import {
+  athenaStatements,
+  eventSourceMaxConcurrency,
+  ScoringFunction,
+  type ScoringFunctionArgs,
+  type TritonTarget,
+  validateScoringFunctionArgs,
+} from '../../infra/scoringFunction';
 import { ComponentArgsError, Storage } from '../../infra/storage';
 import { stackTags } from '../../infra/tags';
 
@@ -248,5 +255,33 @@ describe('eventSourceMaxConcurrency', () => {
     expect(eventSourceMaxConcurrency({ maxConcurrency: 150, reservedConcurrency: 200 })).toBe(150);
     expect(eventSourceMaxConcurrency({ maxConcurrency: undefined, reservedConcurrency: 40 })).toBe(40);
     expect(eventSourceMaxConcurrency({ maxConcurrency: undefined, reservedConcurrency: 1 })).toBe(2);
+  });
+});
+
+describe('athenaStatements', () => {
+  const refs = {
+    partition: 'aws',
+    region: 'us-east-1',
+    accountId: '123456789012',
+    workgroupArn: 'arn:wg',
+    athenaDatabase: 'tutor',
+    athenaTables: ['activity_v'],
+    athenaResultsBucketArn: 'arn:aws:s3:::athena',
+  };
+  it('grants read-only access to the queried tables’ data locations, within their prefix', () => {
+    const statements = athenaStatements({ ...refs, athenaDataLocations: ['s3://tutor-lake/activity/', 's3://tutor-stories/'] });
+    expect(statements.filter((s) => s.Sid.startsWith('AthenaSource'))).toEqual([
+      {
+        Sid: 'AthenaSourceList0',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+        Resource: 'arn:aws:s3:::tutor-lake',
+        Condition: { StringLike: { 's3:prefix': ['activity/*'] } },
+      },
+      { Sid: 'AthenaSourceRead0', Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::tutor-lake/activity/*' },
+      { Sid: 'AthenaSourceList1', Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: 'arn:aws:s3:::tutor-stories' },
+      { Sid: 'AthenaSourceRead1', Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::tutor-stories/*' },
+    ]);
+    expect(athenaStatements(refs).some((s) => s.Sid.startsWith('AthenaSource'))).toBe(false);
   });
 });
