@@ -1,3 +1,4 @@
-/** CTC decoding: logits to a hypothesis of catalog elements with confidences and times. */
+/** CTC decoding: logits to a hypothesis of catalog elements with confidences and times, and CTC likelihoods over windows. */
 export * from './ctc';
+export * from './ctcForward';
 export * from './segment';

@@ -2,6 +2,7 @@
  * The letter-item catalog: the 52 items, their canonical pronunciations and accepted variants, and
  * the element inventory the decoder parses into. Loaded from a versioned data file and validated.
  */
+import { PairKind } from '../../aligner';
 import { CatalogError } from '../errors';
 import catalogData from './letter-items.v1.json';
 
@@ -17,9 +18,14 @@ export interface Item {
   readonly accepted: readonly string[];
 }
 
-/** How an element relates to an item. */
-export const PronunciationKind = { Canonical: 0, Accepted: 1, Other: 2 } as const;
-export type PronunciationKind = (typeof PronunciationKind)[keyof typeof PronunciationKind];
+/**
+ * How an element relates to an item: canonical, accepted variant or other. The same concept as
+ * the aligner's {@link PairKind}, value for value (the cost table carries these kinds and a
+ * diagonal step's op is its pair's kind), so it is that constant under the catalog's name. The
+ * aligner is a self-contained package that imports nothing from core, hence this direction.
+ */
+export const PronunciationKind = PairKind;
+export type PronunciationKind = PairKind;
 
 /** A validated catalog with id lookups. */
 export interface ItemCatalog {

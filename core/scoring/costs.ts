@@ -53,7 +53,7 @@ const CONSONANT_CLASSES: Record<string, string> = {
   ɹ: 'approximant',
   w: 'approximant',
   y: 'approximant',
-}; // prettier-ignore
+};
 
 /** Cost of replacing one phone symbol by another: same class is cheaper. */
 function symbolCost(a: string, b: string): number {
@@ -81,11 +81,6 @@ export function phoneticDistance(a: string, b: string): number {
     [prev, cur] = [cur, prev];
   }
   return Math.min(1, (prev[y.length] as number) / Math.max(x.length, y.length));
-}
-
-/** The aligner's id for an element heard in the neighbour padding (its twin column). */
-export function paddingElementId(elementId: number, catalog: ItemCatalog): number {
-  return elementId + catalog.elements.length;
 }
 
 /** Builds the aligner's cost table for every (item, element) pair of the catalog, plus padding twins. */

@@ -3,15 +3,15 @@
  * model turns correctly read items into errors: a short `p` whose frames are each "probably blank"
  * vanishes (an omission), `bʌ` comes out as `pʌ` (a substitution). For every item the alignment
  * judged substituted or omitted, the second look scores the item's window of audio with the full CTC
- * likelihood (all frame paths, forward algorithm) of every catalog element and of silence, and asks
- * whether one of the item's own pronunciations explains that window best. If it does (within
- * `margin` nats of the best other explanation), the verdict becomes correct/accepted and records
- * what greedy decoding had said.
+ * likelihood (all frame paths: `ctcLogLikelihood` in core/decode) of every catalog element and of
+ * silence, and asks whether one of the item's own pronunciations explains that window best. If it
+ * does (within `margin` nats of the best other explanation), the verdict becomes correct/accepted
+ * and records what greedy decoding had said.
  *
  * With margin 0 this is plain maximum-likelihood decoding of one element in the window, no bias
  * towards the expected answer; a positive margin gives the expected reading the benefit of the doubt.
  */
-import type { FrameLogProbs, HypothesisElement } from '../decode';
+import { ctcLogLikelihood, type FrameLogProbs, type HypothesisElement } from '../decode';
 import type { Item, ItemCatalog } from '../items';
 import { type ItemVerdict, Verdict } from './types';
 
@@ -32,8 +32,9 @@ export interface SecondLookOptions {
 /** Default margin, nats (chosen on a development set of activities, see tools/model/README.md). */
 export const DEFAULT_SECOND_LOOK_MARGIN = 4;
 
-/** A window of frames and what the verdict was before the second look. */
+/** A window of a phrase's frames that the second look scores. */
 export interface LookWindow {
+  /** First frame of the window. */
   readonly fromFrame: number;
   /** One past the last frame. */
   readonly toFrame: number;
@@ -41,60 +42,16 @@ export interface LookWindow {
 
 /** What the second look decided for one item. */
 export interface SecondLookResult {
-  /** The best acceptable element, its kind and log-likelihood. */
+  /** The best acceptable element: one of the item's pronunciations or accepted variants. */
   readonly element: string;
+  /** Whether that element is one of the item's pronunciations (an accepted variant otherwise). */
   readonly canonical: boolean;
+  /** Its CTC log-likelihood over the window, nats. */
   readonly expectedLogLik: number;
-  /** Best log-likelihood of anything else (another element or silence) and what it was. */
+  /** Best log-likelihood of anything else (another element or silence). */
   readonly otherLogLik: number;
+  /** What that was: another element, or null for silence. */
   readonly other: string | null;
-}
-
-const logAdd = (a: number, b: number): number => {
-  if (a === Number.NEGATIVE_INFINITY) return b;
-  if (b === Number.NEGATIVE_INFINITY) return a;
-  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
-};
-
-/**
- * log P(labels | frames [from, to)) under CTC: blank (or the word separator) may fill the frames
- * before the first and after the last label, blanks only between labels. -Infinity when the window
- * is too short for the labels.
- */
-export function ctcLogLikelihood(lp: FrameLogProbs, labels: ArrayLike<number>, from: number, to: number): number {
-  const L = labels.length;
-  const { data, vocab, blank, separator } = lp;
-  if (to <= from) return L === 0 ? 0 : Number.NEGATIVE_INFINITY;
-  const filler = (f: number) => logAdd(data[f * vocab + blank] as number, separator >= 0 ? (data[f * vocab + separator] as number) : Number.NEGATIVE_INFINITY);
-  if (L === 0) {
-    let s = 0;
-    for (let f = from; f < to; f++) s += filler(f);
-    return s;
-  }
-  const S = 2 * L + 1;
-  let prev = new Float64Array(S).fill(Number.NEGATIVE_INFINITY);
-  let cur = new Float64Array(S);
-  prev[0] = filler(from);
-  prev[1] = data[from * vocab + (labels[0] as number)] as number;
-  for (let f = from + 1; f < to; f++) {
-    const row = f * vocab;
-    const edgeBlank = filler(f);
-    for (let s = 0; s < S; s++) {
-      let a = prev[s] as number;
-      if (s > 0) a = logAdd(a, prev[s - 1] as number);
-      let emit: number;
-      if (s % 2 === 0) {
-        emit = s === 0 || s === S - 1 ? edgeBlank : (data[row + blank] as number);
-      } else {
-        const label = labels[(s - 1) / 2] as number;
-        if (s > 1 && labels[(s - 3) / 2] !== label) a = logAdd(a, prev[s - 2] as number);
-        emit = data[row + label] as number;
-      }
-      cur[s] = a + emit;
-    }
-    [prev, cur] = [cur, prev];
-  }
-  return logAdd(prev[S - 1] as number, prev[S - 2] as number);
 }
 
 /** Token ids of every catalog element, for one model vocabulary. */

@@ -24,7 +24,7 @@ class Catalog:
         ref = C.load_items()
         self.items = {it["item"]: it for it in ref["items"]}
         self.names = sorted(self.items)
-        self.elements = sorted(set(ref["phoneticElements"]) - UNSYNTH)
+        self.elements = sorted(set(ref["elements"]) - UNSYNTH)
         self.letter_elements = sorted({p for it in ref["items"] for p in it["pronunciations"]} - UNSYNTH)
 
     def ok_set(self, item):

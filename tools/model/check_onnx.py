@@ -16,8 +16,10 @@ import export
 from augment import normalise
 
 
-def main(ckpt=None, model_dir=export.MODEL_DIR, model=None):
-    """Compares model_dir's graph with the checkpoint's eval-mode model (pass `model` if already loaded)."""
+def main(ckpt=None, model_dir=None, model=None):
+    """Compares model_dir's graph (default: MODEL_VERSION's folder) with the checkpoint's eval-mode
+    model (pass `model` if already loaded)."""
+    model_dir = model_dir or export.model_dir()
     if model is None:
         model, _ = export.load_checkpoint(ckpt or os.path.join(C.WORK, "ckpt", "last.pt"))
     onnx_path = os.path.abspath(os.path.join(model_dir, "model.onnx"))  # node runs from the repo root

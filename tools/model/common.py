@@ -6,7 +6,9 @@ import re
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 WORK = os.path.join(HERE, "work")
-ITEMS_JSON = os.environ.get("READSCORE_ITEMS", "/work/shared/data/letter-items.reference.json")
+# The scorer's own item catalog, so the model is trained and judged on the items and elements the
+# pipeline scores. Every path of the recipe derives from this file's place in the repository.
+CATALOG_JSON = os.path.join(REPO, "core", "items", "letter-items.v1.json")
 SR = 16000
 STRIDE = 320
 
@@ -34,10 +36,8 @@ def trained_families(st):
 
 
 def load_items():
-    path = ITEMS_JSON
-    if not os.path.exists(path):
-        path = os.path.join(HERE, "letter-items.reference.json")
-    with open(path, encoding="utf-8") as f:
+    """The item catalog: `items` (item, letter, kind, pronunciations, accepted) and `elements`."""
+    with open(CATALOG_JSON, encoding="utf-8") as f:
         return json.load(f)
 
 

@@ -1,8 +1,16 @@
-"""Export a LettersCTC model to ONNX (opset 13, dynamic batch/length) + readscore manifest."""
+"""Export a LettersCTC model to ONNX (opset 13, dynamic batch/length) + readscore manifest.
+
+    MODEL_VERSION=1.7.0 /usr/bin/python3 export.py [checkpoint]   # -> models/letters-ctc-1.7.0/
+
+MODEL_VERSION is required: it names the output folder, and having no default is what keeps an
+export from overwriting the bundled model. An existing model folder is replaced only with
+MODEL_OVERWRITE=1.
+"""
 import copy
 import hashlib
 import json
 import os
+import re
 import sys
 
 import torch
@@ -10,13 +18,48 @@ import torch
 import common as C
 from model import build, count_blocks, fuse_for_inference
 
-VERSION = os.environ.get("MODEL_VERSION", "1.6.0")
-MODEL_DIR = os.path.join(C.REPO, "models", f"letters-ctc-{VERSION}")
+MODEL_NAME = "letters-ctc"
 INPUT_NAME = "audio"
 OUTPUT_NAME = "logits"
+# major.minor.patch with an optional pre-release or build suffix (semver)
+VERSION_PATTERN = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]+)?")
 
 
-def export_model(model, step=None, out_dir=MODEL_DIR, families=None):
+def model_version():
+    """The version being built, from MODEL_VERSION; exits with a clear message when unset or malformed."""
+    version = os.environ.get("MODEL_VERSION", "").strip()
+    if not version:
+        raise SystemExit("MODEL_VERSION is not set: give the version being built, e.g. MODEL_VERSION=1.7.0. "
+                         f"It names the output folder models/{MODEL_NAME}-<version>/ and has no default, "
+                         "so that no run overwrites the bundled model.")
+    if not VERSION_PATTERN.fullmatch(version):
+        raise SystemExit(f"MODEL_VERSION must be a version such as 1.7.0, got {version!r}")
+    return version
+
+
+def model_dir(version=None):
+    """The model folder of `version` (default: MODEL_VERSION, required) inside the repository."""
+    return os.path.join(C.REPO, "models", f"{MODEL_NAME}-{version or model_version()}")
+
+
+def output_dir():
+    """The folder a release export writes: MODEL_VERSION's, refused if it already holds a model
+    (the bundled one included) unless MODEL_OVERWRITE=1. run.sh calls this before training so a
+    run fails in its first second, not after hours."""
+    out = model_dir()
+    if os.path.exists(os.path.join(out, "model.onnx")) and os.environ.get("MODEL_OVERWRITE") != "1":
+        raise SystemExit(f"{os.path.relpath(out, C.REPO)}/ already holds a model: choose a new MODEL_VERSION, "
+                         "or set MODEL_OVERWRITE=1 to replace it")
+    return out
+
+
+def manifest_version(folder):
+    """The version recorded in a model folder's manifest.json."""
+    with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
+        return json.load(f)["version"]
+
+
+def export_model(model, out_dir, version, families=None):
     os.makedirs(out_dir, exist_ok=True)
     m = fuse_for_inference(model)
     m.spec_augment = False
@@ -30,7 +73,7 @@ def export_model(model, step=None, out_dir=MODEL_DIR, families=None):
                                         OUTPUT_NAME: {0: "batch", 1: "frames"}})
     _unfold_dft(tmp, m.frontend)
     os.replace(tmp, os.path.join(out_dir, "model.onnx"))
-    write_manifest(out_dir, step, families)
+    write_manifest(out_dir, version, families)
     return os.path.join(out_dir, "model.onnx")
 
 
@@ -81,13 +124,13 @@ def _unfold_dft(path, frontend):
     onnx.save(g, path)
 
 
-def write_manifest(out_dir=MODEL_DIR, step=None, families=None):
+def write_manifest(out_dir, version, families=None):
     with open(os.path.join(out_dir, "model.onnx"), "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
     man = {
         "format": "readscore-model/1",
         "name": "letters-ctc",
-        "version": VERSION,
+        "version": version,
         "sha256": sha,
         "sampleRate": C.SR,
         "input": {"name": INPUT_NAME},
@@ -128,6 +171,7 @@ def load_checkpoint(path):
 
 
 if __name__ == "__main__":
+    out = output_dir()  # before loading anything: a missing version is the commonest mistake
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(C.WORK, "ckpt", "last.pt")
     m, st = load_checkpoint(path)
-    print(export_model(m, st.get("step"), families=C.trained_families(st)))
+    print(export_model(m, out, model_version(), families=C.trained_families(st)))

@@ -82,7 +82,7 @@ class Content:
     def __init__(self, rng):
         self.rng = rng
         ref = C.load_items()
-        els = set(ref["phoneticElements"])
+        els = set(ref["elements"])
         for it in ref["items"]:
             els.update(it["pronunciations"])
             els.update(it["accepted"])

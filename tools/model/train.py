@@ -252,7 +252,8 @@ def save_and_export(model, opt, step, elapsed, segments, cycle):
     torch.save(st, os.path.join(CKPT, f"step{step:06d}.pt"))
     try:
         import export
-        export.export_model(model, step=step, out_dir=EXPORT, families=C.trained_families({"segments": segments}))
+        # a snapshot, not a release: its manifest says which step it is (MODEL_VERSION plays no part)
+        export.export_model(model, EXPORT, f"0.0.0-step{step}", families=C.trained_families({"segments": segments}))
         print(f"exported at step {step}", flush=True)
     except Exception as e:  # keep training even if an export fails
         print(f"export failed: {e!r}", flush=True)

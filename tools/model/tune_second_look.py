@@ -5,7 +5,7 @@ its own, scores them through the ReadScore CLI with the second look off and at s
 prints/writes how many correctly read items were accepted and how many injected errors were
 flagged. The held-out voices of evaluate.py play no part in the choice.
 
-    /usr/bin/python3 tune_second_look.py [model-dir]     # needs `npm run build` first
+    /usr/bin/python3 tune_second_look.py [model-dir]     # default: MODEL_VERSION's; needs `npm run build` first
 
 Output: work/second_look_tuning.md and .json, and <model-dir>/SECOND_LOOK.md.
 """
@@ -28,7 +28,7 @@ FAMILIES = ("espeak", "flite")
 
 
 def main():
-    model_dir = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else E.export.MODEL_DIR)
+    model_dir = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else E.export.model_dir())  # MODEL_VERSION's
     n = int(os.environ.get("DEV_ACTIVITIES", "20"))
     t0 = time.time()
     truth_file = os.path.join(DEV_DIR, "truth.json")
