@@ -48,3 +48,30 @@ export class ModelError extends ReadScoreInputError {}
 
 /** Configuration that fails validation (a flag, an environment variable, stack config). */
 export class ConfigError extends ReadScoreInputError {}
+
+/** Codes of the activity-level limits ({@link ActivityInputError}: the activity is refused whole). */
+export const LimitErrorCode = {
+  /** More seconds of audio than the activity limit (summed from the WAV headers). */
+  TooMuchAudio: 'too-much-audio',
+  TooManyPhrases: 'too-many-phrases',
+  TooManyItems: 'too-many-items',
+  TooManySegments: 'too-many-segments',
+} as const;
+export type LimitErrorCode = (typeof LimitErrorCode)[keyof typeof LimitErrorCode];
+
+/** Reason codes of phrases the pipeline leaves unscored for reasons other than its audio file. */
+export const PhraseReasonCode = {
+  /** Two segments of the phrase carry the same sequence number: which copy is real is unknown. */
+  DuplicateSegment: 'duplicate-segment',
+  /** The engine returned NaN/Inf or a wrong shape for the phrase. */
+  EngineOutputInvalid: 'engine-output-invalid',
+} as const;
+export type PhraseReasonCode = (typeof PhraseReasonCode)[keyof typeof PhraseReasonCode];
+
+/** Codes of {@link ModelError} raised when a model's graph contradicts its manifest. */
+export const ModelCheckCode = {
+  /** The output frame count does not grow by samples / frameStride. */
+  StrideMismatch: 'stride-mismatch',
+  /** The model produced NaN or Inf logits on a probe. */
+  NonFiniteOutput: 'non-finite-output',
+} as const;

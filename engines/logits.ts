@@ -1,5 +1,9 @@
-/** Batch bookkeeping shared by every engine: padding a batch, cutting results back to each input. */
+/**
+ * What every engine shares about model output: padding a batch, cutting results back to each input,
+ * checking a phrase's logits before they are decoded, and checking a graph's frame stride.
+ */
 import type { PhraseLogits } from '../core/decode';
+import { ModelCheckCode, ModelError } from '../core/errors';
 import { framesFor, type ModelManifest } from '../core/model';
 import { EngineError } from '../core/pipeline/engine';
 
@@ -19,8 +23,10 @@ export interface PaddedBatch {
 export class BatchBuffers {
   private readonly free: Float32Array[] = [];
 
-  /** Copies waveforms into a zero-padded `[batch, longest]` buffer. */
+  /** Copies waveforms into a zero-padded `[batch, longest]` buffer; a batch of one is used as is. */
   pad(batch: readonly Float32Array[]): PaddedBatch {
+    // One waveform needs no padding: no copy (a 600 s phrase is 38 MB).
+    if (batch.length === 1) return { data: batch[0] as Float32Array, longest: (batch[0] as Float32Array).length, release: () => {} };
     const longest = Math.max(0, ...batch.map((b) => b.length));
     const length = batch.length * longest;
     const index = this.free.findIndex((b) => b.length >= length);
@@ -61,4 +67,57 @@ export function splitLogits(data: Float32Array, dims: readonly number[], batch: 
     const start = i * frames * vocab;
     return { data: data.slice(start, start + own * vocab), frames: own, vocab };
   });
+}
+
+/** Frames a phrase's logits may fall short of `samples / frameStride` (a model's receptive field). */
+function frameShortfall(expected: number): number {
+  return Math.max(8, Math.ceil(expected * 0.02));
+}
+
+/**
+ * Why one phrase's logits cannot be decoded, or undefined when they can: the wrong class count, a
+ * frame count that does not fit the phrase's samples, or a NaN/Inf value. The pipeline runs it on
+ * every engine's output (CPU, Triton, a fallback), so a misbehaving server yields an unscored
+ * phrase, never verdicts decoded from NaN.
+ *
+ * @example
+ * const problem = logitsProblem(inference.logits[i], waveform.length, engine.manifest);
+ */
+export function logitsProblem(logits: PhraseLogits | undefined, samples: number, manifest: Pick<ModelManifest, 'frameStride' | 'vocabulary'>): string | undefined {
+  if (!logits) return 'no logits';
+  const vocab = manifest.vocabulary.length;
+  if (logits.vocab !== vocab) return `${logits.vocab} classes per frame, but the manifest lists ${vocab} vocabulary tokens`;
+  const expected = framesFor(samples, manifest);
+  if (!Number.isInteger(logits.frames) || logits.frames > expected || logits.frames < expected - frameShortfall(expected)) {
+    return `${logits.frames} frames for ${samples} samples (${expected} expected at a stride of ${manifest.frameStride})`;
+  }
+  if (logits.data.length !== logits.frames * vocab) return `${logits.data.length} values for ${logits.frames} frames × ${vocab} classes`;
+  const data = logits.data;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i] as number;
+    // x - x is 0 for every finite x and NaN for NaN and ±Inf: one comparison per value.
+    if (x - x !== 0) return `logit ${x} at frame ${Math.floor(i / vocab)}, class "${manifest.vocabulary[i % vocab]}"`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the manifest's `frameStride` against the graph: runs probes of one and two seconds (at the
+ * manifest's rate) and compares how many more frames the longer one gets with what the stride says.
+ * `frames(samples)` runs the model on that many samples and returns its output frame count. A wrong
+ * stride would misplace every frame in time and cut phrases short, so it fails the load.
+ */
+export async function verifyFrameStride(frames: (samples: number) => Promise<number>, manifest: Pick<ModelManifest, 'frameStride' | 'sampleRate'>, source: string): Promise<void> {
+  const short = manifest.sampleRate;
+  const long = 2 * manifest.sampleRate;
+  const grown = (await frames(long)) - (await frames(short));
+  const expected = (long - short) / manifest.frameStride;
+  if (Math.abs(grown - expected) > Math.max(1, expected * 0.01)) {
+    const measured = grown > 0 ? ` (${((long - short) / grown).toFixed(1)} samples per frame)` : '';
+    throw new ModelError(
+      ModelCheckCode.StrideMismatch,
+      source,
+      `the model gives ${grown} more frames for ${long - short} more samples${measured}, but manifest.json says frameStride ${manifest.frameStride} (${expected.toFixed(1)} frames)`,
+    );
+  }
 }

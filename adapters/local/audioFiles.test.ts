@@ -21,4 +21,17 @@ describe('localAudioSource', () => {
   it('reports a folder given as audio', async () => {
     await expect(source.read('.')).rejects.toMatchObject({ code: 'not-wav', message: expect.stringMatching(/is a directory/) });
   });
+
+  it('refuses a file larger than its byte limit before reading it', async () => {
+    await expect(localAudioSource(dir, { maxBytes: 3 }).read('a.wav')).rejects.toMatchObject({
+      code: 'too-large',
+      message: expect.stringMatching(/a\.wav: cannot read the audio file: the file is 4 bytes; the largest file read is 3 bytes$/),
+    });
+  });
+
+  it('refuses paths leaving the folder with one message, whether anything is there or not', async () => {
+    const messages = await Promise.all(['../x.wav', '/etc/hostname'].map((ref) => source.read(ref).catch((e: Error) => e.message.replace(/^.*?: /, ''))));
+    expect(messages[0]).toMatch(/^refused: audio must be inside the activity folder/);
+    expect(messages[1]).toBe(messages[0]);
+  });
 });

@@ -1,22 +1,99 @@
-/** Local-file adapters for the CLI: audio read from disk relative to the activity manifest. */
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+/**
+ * Local-file adapters for the CLI: audio read from disk relative to the activity manifest, only
+ * inside its folder (or an explicit audio root) and only from regular files of a bounded size.
+ */
+import { relative, resolve } from 'node:path';
 import { AudioDecodeError, AudioErrorCode } from '../../core/errors';
 import type { AudioSource } from '../../core/pipeline/audioSource';
+import { audioRoot } from './audioRoot';
+import { FileProblemKind, fileProblemOf, readRegularFile } from './regularFile';
 
-/** Reads audio files relative to `baseDir` (the folder of the activity manifest). */
-export function localAudioSource(baseDir: string): AudioSource {
-  const pathOf = (ref: string) => (isAbsolute(ref) ? ref : resolve(baseDir, ref));
+/**
+ * Largest audio file read: 256 MiB holds 600 s of 48 kHz stereo float32 (230 MB), far more than
+ * the longest accepted recording at a usual rate; a bigger file is refused before it is read.
+ */
+export const DEFAULT_MAX_AUDIO_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Reason codes of audio files refused before decoding. `missing` and `not-wav` are AudioErrorCodes;
+ * the others name local-file refusals (they belong in AudioErrorCode, core/errors.ts).
+ */
+export const AudioFileErrorCode = {
+  Missing: AudioErrorCode.Missing,
+  NotAFile: AudioErrorCode.NotWav,
+  Unreadable: 'unreadable',
+  TooLarge: 'too-large',
+  OutsideRoot: 'outside-root',
+} as const;
+export type AudioFileErrorCode = (typeof AudioFileErrorCode)[keyof typeof AudioFileErrorCode];
+
+/** The AudioDecodeError of a refused audio file (one place for the code's type until core knows every code). */
+function audioFileError(code: AudioFileErrorCode, input: string, message: string): AudioDecodeError {
+  return new AudioDecodeError(code as AudioErrorCode, input, message);
+}
+
+const CODE_OF: Readonly<Record<FileProblemKind, AudioFileErrorCode>> = {
+  missing: AudioFileErrorCode.Missing,
+  'not-a-file': AudioFileErrorCode.NotAFile,
+  unreadable: AudioFileErrorCode.Unreadable,
+  'too-large': AudioFileErrorCode.TooLarge,
+};
+
+/**
+ * The typed error of an audio file that could not be read (`EACCES`, `ELOOP`, a FIFO, ...), or
+ * undefined for an error that is not about the file (a genuine fault).
+ *
+ * @example
+ * audioReadError(Object.assign(new Error(), { code: 'EACCES' }), 'p0.wav') // AudioDecodeError 'unreadable': "p0.wav: cannot read the audio file: permission denied"
+ */
+export function audioReadError(error: unknown, input: string): AudioDecodeError | undefined {
+  if (error instanceof AudioDecodeError) return error;
+  const problem = fileProblemOf(error);
+  if (!problem) return undefined;
+  if (problem.kind === FileProblemKind.Missing) return audioFileError(AudioFileErrorCode.Missing, input, 'audio file not found');
+  if (problem.kind === FileProblemKind.NotAFile) return audioFileError(AudioFileErrorCode.NotAFile, input, `${problem.detail} (audio is read from regular files only)`);
+  return audioFileError(CODE_OF[problem.kind], input, `cannot read the audio file: ${problem.detail}`);
+}
+
+/** Options of {@link localAudioSource}. */
+export interface LocalAudioOptions {
+  /** Audio must resolve inside this folder (default: `baseDir`, the manifest's folder). */
+  readonly root?: string;
+  /** Largest file read (default {@link DEFAULT_MAX_AUDIO_BYTES}). */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Reads audio files relative to `baseDir` (the folder of the activity manifest). A reference that
+ * resolves outside the root (`../`, an absolute path, a symbolic link) is refused with the same
+ * `outside-root` error whether or not anything exists there; FIFOs, sockets and devices are
+ * refused without being opened; every failure is an AudioDecodeError naming the file, so its
+ * phrase is reported unscored and the rest of the activity is still scored.
+ */
+export function localAudioSource(baseDir: string, options: LocalAudioOptions = {}): AudioSource {
+  const root = options.root ?? baseDir;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_AUDIO_BYTES;
+  const resolveRef = audioRoot(root, baseDir);
+  const describe = (ref: string) => relative(process.cwd(), resolve(baseDir, ref)) || ref;
+  const rootName = relative(process.cwd(), resolve(root)) || '.';
   return {
-    describe: (ref) => relative(process.cwd(), pathOf(ref)) || ref,
+    describe,
     async read(ref) {
-      const path = pathOf(ref);
+      const input = describe(ref);
+      if (ref.includes('\0')) throw audioFileError(AudioFileErrorCode.Unreadable, input, 'cannot read the audio file: the path contains a NUL character');
       try {
-        return await readFile(path);
+        const resolved = await resolveRef(ref);
+        if (!resolved.inside) {
+          throw audioFileError(
+            AudioFileErrorCode.OutsideRoot,
+            input,
+            `refused: audio must be inside ${options.root ? 'the audio root' : 'the activity folder'} (${rootName}); paths that leave it (../, absolute paths, symbolic links) are not read`,
+          );
+        }
+        return await readRegularFile(resolved.path, { maxBytes, noFollow: true });
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') throw new AudioDecodeError(AudioErrorCode.Missing, relative(process.cwd(), path), 'audio file not found');
-        if (code === 'EISDIR') throw new AudioDecodeError(AudioErrorCode.NotWav, relative(process.cwd(), path), 'is a directory, not an audio file');
+        const typed = audioReadError(error, input);
+        if (typed) throw typed;
         throw error;
       }
     },

@@ -1,4 +1,6 @@
 /** Local-file adapters of the ports: the CLI's activities, audio and results. */
 export * from './audioFiles';
+export * from './audioRoot';
 export * from './manifestSource';
+export * from './regularFile';
 export * from './resultFolder';

@@ -1,16 +1,47 @@
 /** Writes each activity result as `<dir>/<activityId>.json` (the CLI's --out). */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, statSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ConfigError } from '../../core/errors';
 import type { ResultSink } from '../../core/ports';
 
-/** A result sink into a local folder; rewriting an activity overwrites its file. */
+/**
+ * Makes sure `dir` is a folder results can be written to, before anything is scored: it is created
+ * when missing; a file in its place (or in a parent's) is a ConfigError naming `flag`.
+ */
+export function prepareResultFolder(dir: string, flag = '--out'): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new ConfigError('bad-flag', flag, `${dir} is a file, not a folder for results`);
+    if (typeof code === 'string') throw new ConfigError('bad-flag', flag, `cannot create the results folder ${dir} (${code})`);
+    throw error;
+  }
+  if (!statSync(dir).isDirectory()) throw new ConfigError('bad-flag', flag, `${dir} is not a folder for results`);
+}
+
+/**
+ * A result sink into a local folder; rewriting an activity overwrites its file. Each result is
+ * written to a temporary file and renamed, so a failed write never leaves a truncated result; a
+ * write failure is a ConfigError naming the file.
+ */
 export function resultFolderSink(dir: string, onWrite?: (path: string) => void): ResultSink {
   return {
     name: `folder:${dir}`,
     async write(result) {
-      await mkdir(dir, { recursive: true });
       const path = join(dir, `${result.activityId}.json`);
-      await writeFile(path, `${JSON.stringify(result, null, 2)}\n`);
+      const partial = `${path}.${process.pid}.partial`;
+      try {
+        await mkdir(dir, { recursive: true });
+        await writeFile(partial, `${JSON.stringify(result, null, 2)}\n`);
+        await rename(partial, path);
+      } catch (error) {
+        await rm(partial, { force: true }).catch(() => {});
+        const code = (error as NodeJS.ErrnoException).code;
+        if (typeof code === 'string') throw new ConfigError('unwritable', path, `cannot write the result (${code})`);
+        throw error;
+      }
       onWrite?.(path);
     },
   };

@@ -1,4 +1,4 @@
-import { assembleSegments, joinParts, padWithNeighbours } from './phrase';
+import { assembleSegments, describeGap, joinParts, orderSegments, padWithNeighbours } from './phrase';
 
 const seg = (sequenceNumber: number, values: number[]) => ({ sequenceNumber, samples: Float32Array.from(values), source: `s${sequenceNumber}.wav` });
 
@@ -9,17 +9,41 @@ describe('assembleSegments', () => {
     expect(dropped).toEqual([]);
   });
 
-  it('reports gaps as dropped packets and keeps going', () => {
+  it('reports gaps as dropped packets (ranges) and keeps going', () => {
     const { samples, dropped } = assembleSegments([seg(1, [1]), seg(4, [4]), seg(6, [6])]);
     expect(Array.from(samples)).toEqual([1, 4, 6]);
     expect(dropped).toEqual([
-      { missing: [2, 3], after: 's1.wav' },
-      { missing: [5], after: 's4.wav' },
+      { first: 2, last: 3, after: 's1.wav' },
+      { first: 5, last: 5, after: 's4.wav' },
     ]);
+    expect(dropped.map(describeGap)).toEqual(['dropped packets: sequence numbers 2–3 (2) missing after s1.wav', 'dropped packets: sequence number(s) 5 missing after s4.wav']);
   });
 
-  it('keeps one copy of a duplicated segment', () => {
-    expect(Array.from(assembleSegments([seg(1, [1]), seg(1, [9])]).samples)).toEqual([1]);
+  it('reports a duplicated sequence number with every source, and joins nothing', () => {
+    const { samples, duplicates } = assembleSegments([seg(1, [1]), seg(1, [9])]);
+    expect(samples.length).toBe(0);
+    expect(duplicates).toEqual([{ sequenceNumber: 1, sources: ['s1.wav', 's1.wav'] }]);
+  });
+
+  it('returns a single segment without copying it', () => {
+    const only = seg(0, [1, 2]);
+    expect(assembleSegments([only]).samples).toBe(only.samples);
+  });
+});
+
+describe('orderSegments', () => {
+  it('reports a huge gap as one range, without enumerating it', () => {
+    const { ordered, dropped } = orderSegments([
+      { sequenceNumber: 1e9, source: 'b' },
+      { sequenceNumber: 0, source: 'a' },
+    ]);
+    expect(ordered.map((s) => s.source)).toEqual(['a', 'b']);
+    expect(dropped).toEqual([{ first: 1, last: 1e9 - 1, after: 'a' }]);
+  });
+
+  it('lists three copies of one number once', () => {
+    const three = orderSegments(['x', 'y', 'z'].map((source) => ({ sequenceNumber: 7, source })));
+    expect(three.duplicates).toEqual([{ sequenceNumber: 7, sources: ['x', 'y', 'z'] }]);
   });
 });
 

@@ -12,38 +12,77 @@ export interface PhraseSegment {
   readonly source: string;
 }
 
-/** A gap in the sequence numbers: packets lost in streaming. */
+/** A gap in the sequence numbers: packets lost in streaming, as a range (never enumerated). */
 export interface DroppedPackets {
-  /** Sequence numbers missing between two received segments. */
-  readonly missing: readonly number[];
+  /** First missing sequence number. */
+  readonly first: number;
+  /** Last missing sequence number (equal to `first` for one lost packet). */
+  readonly last: number;
+  /** The segment received just before the gap. */
   readonly after: string;
+}
+
+/** Two or more segments of a phrase that carry the same sequence number. */
+export interface DuplicateSegment {
+  readonly sequenceNumber: number;
+  /** Every source with that number, in manifest order. */
+  readonly sources: readonly string[];
+}
+
+/** What a phrase's sequence numbers say, before any audio is read. */
+export interface SegmentOrder<S> {
+  /** The segments in sequence order. */
+  readonly ordered: readonly S[];
+  readonly dropped: readonly DroppedPackets[];
+  readonly duplicates: readonly DuplicateSegment[];
+}
+
+/**
+ * Orders segments by sequence number and finds the gaps (as ranges: numbers 0 and 1e9 make one
+ * gap, not a billion entries) and the duplicated numbers. Work is O(n log n) in the segments.
+ */
+export function orderSegments<S extends { readonly sequenceNumber: number; readonly source: string }>(segments: readonly S[]): SegmentOrder<S> {
+  const ordered = [...segments].sort((a, b) => a.sequenceNumber - b.sequenceNumber);
+  const dropped: DroppedPackets[] = [];
+  const duplicates: DuplicateSegment[] = [];
+  for (let i = 1; i < ordered.length; i++) {
+    const previous = ordered[i - 1] as S;
+    const segment = ordered[i] as S;
+    if (segment.sequenceNumber === previous.sequenceNumber) {
+      const last = duplicates[duplicates.length - 1];
+      if (last?.sequenceNumber === segment.sequenceNumber) (last.sources as string[]).push(segment.source);
+      else duplicates.push({ sequenceNumber: segment.sequenceNumber, sources: [previous.source, segment.source] });
+    } else if (segment.sequenceNumber > previous.sequenceNumber + 1) {
+      dropped.push({ first: previous.sequenceNumber + 1, last: segment.sequenceNumber - 1, after: previous.source });
+    }
+  }
+  return { ordered, dropped, duplicates };
 }
 
 /** Concatenated phrase audio and what was noticed while assembling it. */
 export interface AssembledPhrase {
   readonly samples: Float32Array;
   readonly dropped: readonly DroppedPackets[];
+  readonly duplicates: readonly DuplicateSegment[];
 }
 
 /**
  * Orders segments by sequence number and concatenates them. Gaps are reported (the caller logs
- * them) and assembly goes on; duplicate sequence numbers keep the first copy.
+ * them) and assembly goes on. Duplicates are reported too and nothing is joined for them: which copy
+ * is the real one cannot be known, so the caller leaves the phrase unscored. One segment is
+ * returned as is, without a copy.
  */
 export function assembleSegments(segments: readonly PhraseSegment[]): AssembledPhrase {
-  const ordered = [...segments].sort((a, b) => a.sequenceNumber - b.sequenceNumber);
-  const kept: PhraseSegment[] = [];
-  const dropped: DroppedPackets[] = [];
-  for (const segment of ordered) {
-    const previous = kept[kept.length - 1];
-    if (previous && segment.sequenceNumber === previous.sequenceNumber) continue;
-    if (previous && segment.sequenceNumber > previous.sequenceNumber + 1) {
-      const missing: number[] = [];
-      for (let n = previous.sequenceNumber + 1; n < segment.sequenceNumber; n++) missing.push(n);
-      dropped.push({ missing, after: previous.source });
-    }
-    kept.push(segment);
-  }
-  return { samples: joinParts(kept.map((s) => s.samples)), dropped };
+  const { ordered, dropped, duplicates } = orderSegments(segments);
+  if (duplicates.length) return { samples: new Float32Array(0), dropped, duplicates };
+  const samples = ordered.length === 1 ? (ordered[0] as PhraseSegment).samples : joinParts(ordered.map((s) => s.samples));
+  return { samples, dropped, duplicates };
+}
+
+/** One line per gap, for warnings: `sequence number(s) 2 missing`, `sequence numbers 5–9 (5) missing`. */
+export function describeGap(gap: DroppedPackets): string {
+  const numbers = gap.first === gap.last ? `sequence number(s) ${gap.first}` : `sequence numbers ${gap.first}–${gap.last} (${gap.last - gap.first + 1})`;
+  return `dropped packets: ${numbers} missing after ${gap.after}`;
 }
 
 /**

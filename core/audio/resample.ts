@@ -109,27 +109,43 @@ function firKernel(): FirKernel | null {
   return kernel;
 }
 
-/** Runs the polyphase filter in the WebAssembly kernel. */
+/**
+ * Output samples per kernel call (rounded to a multiple of the filter's phase count, so each block
+ * starts at phase 0). Blocks keep the kernel's memory a few hundred KB whatever the audio length:
+ * WebAssembly memory never shrinks, and a whole 600 s file copied in would stay resident.
+ */
+const BLOCK_OUTPUTS = 65536;
+
+/** Runs the polyphase filter in the WebAssembly kernel, block by block. */
 function resampleWasm(k: FirKernel, filter: Filter, input: Float32Array, outLength: number): Float32Array {
   const { up, down, taps, lead } = filter;
   const table = filter.table as Float32Array;
-  // Layout (in floats): [table][lead zeros | input | tail zeros][output]
-  const padded = lead + input.length + taps + 8;
+  const block = up * Math.max(1, Math.floor(BLOCK_OUTPUTS / up));
+  // Layout (in floats): [table][input span of one block, zero beyond the input][one block of output]
+  const span = Math.ceil((block * down) / up) + taps + 8;
   const tableAt = 0;
   const inAt = table.length;
-  const outAt = inAt + padded;
-  const bytes = (outAt + outLength) * 4;
+  const outAt = inAt + span;
+  const bytes = (outAt + block) * 4;
   if (k.memory.buffer.byteLength < bytes) k.memory.grow(Math.ceil((bytes - k.memory.buffer.byteLength) / 65536));
   const mem = new Float32Array(k.memory.buffer);
   if (k.loaded !== filter) {
     mem.set(table, tableAt);
     k.loaded = filter;
   }
-  mem.fill(0, inAt, inAt + lead);
-  mem.set(input, inAt + lead);
-  mem.fill(0, inAt + lead + input.length, outAt);
-  k.fir(inAt * 4, tableAt * 4, outAt * 4, outLength, taps, up, down);
-  return new Float32Array(k.memory.buffer, outAt * 4, outLength).slice();
+  const out = new Float32Array(outLength);
+  for (let o0 = 0; o0 < outLength; o0 += block) {
+    const n = Math.min(block, outLength - o0);
+    // o0 is a multiple of `up`: the block starts at phase 0 and input sample (o0 / up) * down.
+    const first = (o0 / up) * down - lead;
+    const from = Math.max(0, first);
+    const to = Math.min(input.length, first + span);
+    mem.fill(0, inAt, outAt);
+    if (to > from) mem.set(input.subarray(from, to), inAt + (from - first));
+    k.fir(inAt * 4, tableAt * 4, outAt * 4, n, taps, up, down);
+    out.set(mem.subarray(outAt, outAt + n), o0);
+  }
+  return out;
 }
 
 /** Number of output samples for `inputLength` samples converted from `inRate` to `outRate`. */

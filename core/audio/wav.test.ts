@@ -1,6 +1,6 @@
 import { makeWav } from '../../test/support/wavFactory';
 import { AudioDecodeError } from '../errors';
-import { encodeWav, readWav } from './wav';
+import { encodeWav, MAX_FLOAT_SAMPLE, readWav, readWavHeader } from './wav';
 
 const ramp = [0, 0.25, -0.5, 0.75, -1 + 1e-3];
 
@@ -71,6 +71,15 @@ describe('readWav', () => {
     it('rejects zero-length audio', () => expectAudioError(makeWav({ samples: [] }), 'empty', /zero-length audio/));
     it('rejects an empty file', () => expectAudioError(new Uint8Array(0), 'empty', /0 bytes/));
     it('rejects NaN samples', () => expectAudioError(makeWav({ format: 3, bits: 32, samples: [0, Number.NaN] }), 'invalid-samples', /sample 1 .* is NaN/));
+    it('rejects huge finite float samples (they overflow the resampler)', () =>
+      expectAudioError(
+        makeWav({ format: 3, bits: 32, samples: [0, 0.5, 3.4e38] }),
+        'invalid-samples',
+        /sample 2 \(0\.000 s\) is 3\.40e\+38: float samples beyond ±16 are not audio/,
+      ));
+    it('accepts float samples a little over full scale', () => {
+      expect(readWav(makeWav({ format: 3, bits: 32, samples: [1.5, -MAX_FLOAT_SAMPLE] }), 'x.wav').samples[1]).toBe(-MAX_FLOAT_SAMPLE);
+    });
     it('rejects Inf samples', () => expectAudioError(makeWav({ format: 3, bits: 64, samples: [Number.POSITIVE_INFINITY] }), 'invalid-samples', /Infinity/));
     it('rejects µ-law', () => expectAudioError(makeWav({ format: 7, bits: 8, samples: [0] }), 'unsupported-format', /unsupported codec µ-law/));
     it('rejects an MP3 codec inside a WAV container', () => expectAudioError(makeWav({ format: 0x55, bits: 16, samples: [0] }), 'unsupported-format', /unsupported codec MP3/));
@@ -80,5 +89,20 @@ describe('readWav', () => {
     });
     it('applies a configured duration limit', () => expectAudioError(makeWav({ rate: 1000, samples: new Array(2000).fill(0) }), 'too-long', /limit is 1 s/, { maxDurationSec: 1 }));
     it('rejects an unsupported bit depth', () => expectAudioError(makeWav({ bits: 12 as number, rawData: new Uint8Array(0) }), 'unsupported-format', /12-bit PCM/));
+  });
+});
+
+describe('readWavHeader', () => {
+  it('reads the duration and layout from the header alone', () => {
+    const header = readWavHeader(makeWav({ rate: 8000, channels: 2, samples: new Array(16000).fill(0) }), 'x.wav');
+    expect(header).toMatchObject({ sampleRate: 8000, channels: 2, encoding: 'pcm16', frames: 8000, seconds: 1, dataStart: 44 });
+  });
+
+  it('refuses a 2-hour file from its header, before any sample is decoded', () => {
+    const wav = makeWav({ rate: 16000, samples: [0] });
+    const long = new Uint8Array(44 + 2 * 3600 * 16000 * 2);
+    long.set(wav.subarray(0, 44));
+    new DataView(long.buffer).setUint32(40, 2 * 3600 * 16000 * 2, true);
+    expect(() => readWavHeader(long, 'long.wav')).toThrow(/long\.wav: audio is 7200\.0 s long; the limit is 600 s/);
   });
 });

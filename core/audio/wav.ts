@@ -41,13 +41,37 @@ const FORMAT_NAMES: Record<number, string> = {
   61868: 'FLAC',
 };
 
+/** What a WAV header says, checked; the data itself is not read. */
+export interface WavHeader {
+  readonly sampleRate: number;
+  readonly channels: number;
+  /** e.g. `pcm16`, `float32`. */
+  readonly encoding: string;
+  /** Sample frames in the data chunk. */
+  readonly frames: number;
+  /** Duration, seconds. */
+  readonly seconds: number;
+  /** Byte offset of the first sample. */
+  readonly dataStart: number;
+  readonly isFloat: boolean;
+  readonly bits: number;
+}
+
 /**
- * Parses a WAV file held in memory. `name` (the file or object key) appears in every error.
+ * Largest magnitude accepted for an IEEE-float sample. Full scale is ±1; a few dB over it happens in
+ * processed audio, but ±3.4e38 (or int16-range floats) is not a recording: it overflows the
+ * resampler and, through the neighbour padding, drowns the next phrase's normalisation.
+ */
+export const MAX_FLOAT_SAMPLE = 16;
+
+/**
+ * Parses and checks a WAV header (format, rate, layout, duration limit) without touching the
+ * samples: a 2-hour file is refused at the cost of its first bytes. `name` appears in every error.
  *
  * @example
- * const audio = readWav(await readFile('p0.wav'), 'p0.wav');
+ * const { seconds } = readWavHeader(bytes, 'p0.wav');
  */
-export function readWav(bytes: Uint8Array, name: string, options: WavReadOptions = {}): DecodedAudio {
+export function readWavHeader(bytes: Uint8Array, name: string, options: WavReadOptions = {}): WavHeader {
   const fail = (code: AudioErrorCode, message: string): never => {
     throw new AudioDecodeError(code, name, message);
   };
@@ -124,16 +148,38 @@ export function readWav(bytes: Uint8Array, name: string, options: WavReadOptions
   const maxSec = options.maxDurationSec ?? DEFAULT_MAX_AUDIO_SEC;
   const seconds = frames / f.rate;
   if (seconds > maxSec) fail(AudioErrorCode.TooLong, `audio is ${seconds.toFixed(1)} s long; the limit is ${maxSec} s`);
+  const isFloat = f.format === FORMAT_FLOAT;
+  return { sampleRate: f.rate, channels: f.channels, encoding: `${isFloat ? 'float' : 'pcm'}${f.bits}`, frames, seconds, dataStart, isFloat, bits: f.bits };
+}
 
-  const encoding = f.format === FORMAT_FLOAT ? `float${f.bits}` : `pcm${f.bits}`;
-  const samples = decodeMono(view, dataStart, frames, f.channels, f.format === FORMAT_FLOAT, f.bits);
-  // Integer PCM is always finite; float data may hold NaN/Inf (also after a stereo downmix).
-  for (let i = 0; f.format === FORMAT_FLOAT && i < samples.length; i++) {
-    if (!Number.isFinite(samples[i] as number)) {
-      fail(AudioErrorCode.InvalidSamples, `sample ${i} (${(i / f.rate).toFixed(3)} s) is ${samples[i]}: NaN/Inf samples are not audio`);
-    }
+/**
+ * Parses a WAV file held in memory: the header first ({@link readWavHeader}), then the samples.
+ * `name` (the file or object key) appears in every error.
+ *
+ * @example
+ * const audio = readWav(await readFile('p0.wav'), 'p0.wav');
+ */
+export function readWav(bytes: Uint8Array, name: string, options: WavReadOptions = {}): DecodedAudio {
+  return decodeWav(bytes, readWavHeader(bytes, name, options), name);
+}
+
+/** Decodes the samples of a WAV whose header {@link readWavHeader} has already checked. */
+export function decodeWav(bytes: Uint8Array, header: WavHeader, name: string): DecodedAudio {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { sampleRate, channels, encoding, frames, dataStart, isFloat, bits } = header;
+  const samples = decodeMono(view, dataStart, frames, channels, isFloat, bits);
+  // Integer PCM is always within [-1, 1]; float data may hold NaN/Inf or absurd magnitudes.
+  for (let i = 0; isFloat && i < samples.length; i++) {
+    const x = samples[i] as number;
+    // Comparisons only (NaN fails both): the loop runs over every sample of every float file.
+    if (x >= -MAX_FLOAT_SAMPLE && x <= MAX_FLOAT_SAMPLE) continue;
+    const at = `sample ${i} (${(i / sampleRate).toFixed(3)} s)`;
+    const message = Number.isFinite(x)
+      ? `${at} is ${x.toPrecision(3)}: float samples beyond ±${MAX_FLOAT_SAMPLE} are not audio (full scale is ±1)`
+      : `${at} is ${x}: NaN/Inf samples are not audio`;
+    throw new AudioDecodeError(AudioErrorCode.InvalidSamples, name, message);
   }
-  return { samples, sampleRate: f.rate, channels: f.channels, encoding };
+  return { samples, sampleRate, channels, encoding };
 }
 
 function decodeMono(view: DataView, start: number, frames: number, channels: number, isFloat: boolean, bits: number): Float32Array {
@@ -143,11 +189,12 @@ function decodeMono(view: DataView, start: number, frames: number, channels: num
     const bytesPer = bits / 8;
     let buffer = view.buffer;
     let offset = view.byteOffset + start;
+    // One copy of the data at most (the float path returns that copy).
+    if (isFloat) return new Float32Array(buffer.slice(offset, offset + frames * 4));
     if (offset % bytesPer !== 0) {
       buffer = view.buffer.slice(offset, offset + frames * bytesPer);
       offset = 0;
     }
-    if (isFloat) return new Float32Array(buffer.slice(offset, offset + frames * 4));
     const pcm = new Int16Array(buffer, offset, frames);
     const out = new Float32Array(frames);
     for (let i = 0; i < frames; i++) out[i] = (pcm[i] as number) / 32768;

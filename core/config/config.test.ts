@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import { readScoreConfig, requireAws } from './config';
-import { DEFAULT_PAD_SEC, SETTINGS } from './settings';
+import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_PAD_SEC, SETTINGS } from './settings';
 
 const env = (vars: Record<string, string>) => readScoreConfig({ from: 'env', env: vars });
 const flags = (values: Record<string, string | boolean>) => readScoreConfig({ from: 'flags', flags: values, env: {} });
@@ -22,6 +22,20 @@ describe('readScoreConfig', () => {
     expect(a).toEqual(flags({}));
     expect(a).toMatchObject({ engine: { kind: 'cpu', threads: 1 }, aligner: 'auto', scoring: { padSec: DEFAULT_PAD_SEC, maxAudioSec: 600, secondLook: { margin: 4 } } });
     expect(a.aws).toMatchObject({ audioPrefix: '', resultsPrefix: 'results/', maxSegmentBytes: 104857600, athenaTimeoutMs: 60000, secretsTtlSec: 300 });
+  });
+
+  it('reads the activity limits from the environment and from flags, with documented defaults', () => {
+    expect(env({}).scoring.limits).toEqual(DEFAULT_ACTIVITY_LIMITS);
+    expect(DEFAULT_ACTIVITY_LIMITS).toEqual({ maxActivityAudioSec: 1200, maxPhrases: 1000, maxItemsPerPhrase: 200, maxSegments: 5000 });
+    expect(env({ READSCORE_MAX_ACTIVITY_AUDIO_SEC: '90', READSCORE_MAX_PHRASES: '3', READSCORE_MAX_ITEMS_PER_PHRASE: '7', READSCORE_MAX_SEGMENTS: '9' }).scoring.limits).toEqual({
+      maxActivityAudioSec: 90,
+      maxPhrases: 3,
+      maxItemsPerPhrase: 7,
+      maxSegments: 9,
+    });
+    expect(flags({ 'max-items-per-phrase': '20' }).scoring.limits.maxItemsPerPhrase).toBe(20);
+    fails(() => env({ READSCORE_MAX_PHRASES: '0' }), 'READSCORE_MAX_PHRASES', /expected an integer from 1 to 100000/);
+    fails(() => flags({ 'max-segments': '2.5' }), '--max-segments', /an integer/);
   });
 
   it('reads the Lambda environment', () => {

@@ -6,7 +6,7 @@
 import { DEFAULT_MAX_AUDIO_SEC } from '../audio/wav';
 import { ConfigError } from '../errors';
 import { DEFAULT_SECOND_LOOK_MARGIN } from '../scoring/secondLook';
-import { DEFAULT_PAD_SEC, SETTINGS, type Setting, setting } from './settings';
+import { type ActivityLimits, DEFAULT_ACTIVITY_LIMITS, DEFAULT_PAD_SEC, SETTINGS, type Setting, setting } from './settings';
 
 /** Where a CA bundle for the Triton server comes from. */
 export type TritonCa = { file: string } | { secret: string } | { pem: string };
@@ -54,6 +54,8 @@ export interface ReadScoreConfig {
   readonly scoring: {
     readonly padSec: number;
     readonly maxAudioSec: number;
+    /** Activity-level limits (total audio, phrases, items per phrase, segments). */
+    readonly limits: ActivityLimits;
     /** false = greedy decoding only. */
     readonly secondLook: false | { readonly margin: number };
   };
@@ -179,6 +181,12 @@ export function readScoreConfig(source: ConfigSource): ReadScoreConfig {
     scoring: {
       padSec: get<number>('scoring.padSec') ?? DEFAULT_PAD_SEC,
       maxAudioSec: get<number>('scoring.maxAudioSec') ?? DEFAULT_MAX_AUDIO_SEC,
+      limits: {
+        maxActivityAudioSec: get<number>('scoring.limits.maxActivityAudioSec') ?? DEFAULT_ACTIVITY_LIMITS.maxActivityAudioSec,
+        maxPhrases: get<number>('scoring.limits.maxPhrases') ?? DEFAULT_ACTIVITY_LIMITS.maxPhrases,
+        maxItemsPerPhrase: get<number>('scoring.limits.maxItemsPerPhrase') ?? DEFAULT_ACTIVITY_LIMITS.maxItemsPerPhrase,
+        maxSegments: get<number>('scoring.limits.maxSegments') ?? DEFAULT_ACTIVITY_LIMITS.maxSegments,
+      },
       secondLook: secondLookOn ? { margin: margin ?? DEFAULT_SECOND_LOOK_MARGIN } : false,
     },
     aws,

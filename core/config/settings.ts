@@ -11,6 +11,29 @@ export { DEFAULT_MAX_AUDIO_SEC, DEFAULT_SECOND_LOOK_MARGIN };
 /** Seconds of neighbour audio added on each side of a phrase by default. */
 export const DEFAULT_PAD_SEC = 3;
 
+/** Most intra-op threads of the CPU engine (each thread holds its own scratch memory). */
+export const MAX_ENGINE_THREADS = 64;
+
+/**
+ * What one activity may ask of a scorer. Memory and time grow with each of these, so each has a
+ * bound; an activity over one is refused as a whole with an ActivityInputError naming the limit.
+ */
+export interface ActivityLimits {
+  /** Seconds of audio of all segments together, summed from the WAV headers before decoding. */
+  readonly maxActivityAudioSec: number;
+  readonly maxPhrases: number;
+  /** Items of one phrase (the second look's cost grows with them). */
+  readonly maxItemsPerPhrase: number;
+  /** Audio segments (file references) of the whole activity. */
+  readonly maxSegments: number;
+}
+
+/**
+ * Default activity limits: far above a real letter-naming activity (a few minutes, tens of phrases),
+ * low enough that the largest activity within them scores in well under 1 GB.
+ */
+export const DEFAULT_ACTIVITY_LIMITS: ActivityLimits = { maxActivityAudioSec: 1200, maxPhrases: 1000, maxItemsPerPhrase: 200, maxSegments: 5000 };
+
 /** How a raw string (an env value or a flag argument) becomes a value; returns an error text or the value. */
 export type SettingParser = (raw: string) => { value: unknown } | { error: string };
 
@@ -77,7 +100,7 @@ const endpoint: SettingParser = (raw) => {
 export const SETTINGS: readonly Setting[] = [
   { path: 'engine.kind', env: 'READSCORE_ENGINE', flag: 'engine', parse: oneOf('cpu', 'triton'), defaultText: 'cpu', description: 'inference engine' },
   { path: 'engine.modelDir', env: 'READSCORE_MODEL_DIR', flag: 'model', parse: text, defaultText: 'the bundled model', description: 'model folder (manifest.json + model.onnx)' },
-  { path: 'engine.threads', env: 'READSCORE_THREADS', flag: 'threads', parse: number(1, 64, true), defaultText: '1', description: 'CPU engine intra-op threads' },
+  { path: 'engine.threads', env: 'READSCORE_THREADS', flag: 'threads', parse: number(1, MAX_ENGINE_THREADS, true), defaultText: '1', description: 'CPU engine intra-op threads' },
   { path: 'engine.triton.url', env: 'READSCORE_TRITON_URL', flag: 'triton-url', parse: text, description: 'Triton server, https://host:port (http:// is refused)' },
   { path: 'engine.triton.caFile', flag: 'ca', parse: text, description: 'CA bundle (PEM file) that signed the Triton server certificate' },
   { path: 'engine.triton.caSecret', env: 'READSCORE_TRITON_CA_SECRET', parse: text, description: 'Secrets Manager secret holding that CA bundle (PEM)' },
@@ -121,6 +144,38 @@ export const SETTINGS: readonly Setting[] = [
     parse: number(0.001, 7200, false),
     defaultText: String(DEFAULT_MAX_AUDIO_SEC),
     description: 'longest accepted audio file, seconds',
+  },
+  {
+    path: 'scoring.limits.maxActivityAudioSec',
+    env: 'READSCORE_MAX_ACTIVITY_AUDIO_SEC',
+    flag: 'max-activity-audio-sec',
+    parse: number(1, 36_000, false),
+    defaultText: String(DEFAULT_ACTIVITY_LIMITS.maxActivityAudioSec),
+    description: 'most audio of one activity, all files together, seconds',
+  },
+  {
+    path: 'scoring.limits.maxPhrases',
+    env: 'READSCORE_MAX_PHRASES',
+    flag: 'max-phrases',
+    parse: number(1, 100_000, true),
+    defaultText: String(DEFAULT_ACTIVITY_LIMITS.maxPhrases),
+    description: 'most phrases of one activity',
+  },
+  {
+    path: 'scoring.limits.maxItemsPerPhrase',
+    env: 'READSCORE_MAX_ITEMS_PER_PHRASE',
+    flag: 'max-items-per-phrase',
+    parse: number(1, 100_000, true),
+    defaultText: String(DEFAULT_ACTIVITY_LIMITS.maxItemsPerPhrase),
+    description: 'most items of one phrase',
+  },
+  {
+    path: 'scoring.limits.maxSegments',
+    env: 'READSCORE_MAX_SEGMENTS',
+    flag: 'max-segments',
+    parse: number(1, 1_000_000, true),
+    defaultText: String(DEFAULT_ACTIVITY_LIMITS.maxSegments),
+    description: 'most audio files (segments) of one activity',
   },
   {
     path: 'scoring.secondLookMargin',

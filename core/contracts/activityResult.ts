@@ -66,7 +66,7 @@ export const activityResultSchema = z.object({
   /** `name@version` of the item catalog that judged it. */
   catalog: z.string().min(1),
   aligner: z.enum(['native', 'ts']),
-  timings: z.object({ read: ms, resample: ms, preprocess: ms, inference: ms, model: ms, decode: ms, align: ms, total: ms }),
+  timings: z.object({ read: ms, resample: ms, preprocess: ms, inference: ms, model: ms, decode: ms, align: ms, secondLook: ms.optional(), total: ms }),
 });
 
 /** An activity result as stored and exchanged. */

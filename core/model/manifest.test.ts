@@ -28,6 +28,9 @@ describe('parseManifest', () => {
     ['duplicate tokens', { vocabulary: ['<pad>', '|', 'a', 'a'] }, /vocabulary has duplicate tokens/],
     ['a separator outside the vocabulary', { separator: ' ' }, /separator " " is not in the vocabulary/],
     ['an unknown normalisation', { normalization: 'peak' }, /normalization Invalid enum value/],
+    ['a sample rate of 1e9 (warm-up would allocate gigabytes)', { sampleRate: 1e9 }, /sampleRate Number must be less than or equal to 48000/],
+    ['a sample rate below 8 kHz', { sampleRate: 4000 }, /sampleRate Number must be greater than or equal to 8000/],
+    ['a frame over 100 ms', { frameStride: 16000 }, /frameStride 16000 samples is a frame over 100 ms at 16000 Hz/],
   ])('rejects %s, naming the file', (_, change, message) => {
     expect(() => parseManifest({ ...valid, ...change }, 'm.json')).toThrow(message);
     expect(() => parseManifest({ ...valid, ...change }, 'm.json')).toThrow(/^m\.json: invalid model manifest/);

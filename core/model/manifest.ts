@@ -8,6 +8,15 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../errors';
 
+/**
+ * Model input rates accepted. Speech models run at 8–48 kHz; the bound is checked before anything
+ * is allocated from the rate (the warm-up probes are seconds of audio at it).
+ */
+export const MODEL_SAMPLE_RATE_RANGE = { min: 8000, max: 48000 } as const;
+
+/** Longest logit frame accepted, as a fraction of a second (CTC models use 10–80 ms frames). */
+const MAX_FRAME_SEC = 0.1;
+
 /** Input normalisations a manifest may ask for (applied per phrase over its true samples). */
 export const Normalization = {
   /** wav2vec2 `do_normalize`: (x - mean) / sqrt(var + 1e-7). */
@@ -22,7 +31,7 @@ const manifestSchema = z
     name: z.string().min(1),
     version: z.string().min(1),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex characters'),
-    sampleRate: z.number().int().positive(),
+    sampleRate: z.number().int().min(MODEL_SAMPLE_RATE_RANGE.min).max(MODEL_SAMPLE_RATE_RANGE.max),
     input: z.object({ name: z.string().min(1) }),
     output: z.object({ name: z.string().min(1) }),
     vocabulary: z.array(z.string().min(1)).min(3),
@@ -38,6 +47,9 @@ const manifestSchema = z
     if (new Set(m.vocabulary).size !== m.vocabulary.length) ctx.addIssue({ code: 'custom', path: ['vocabulary'], message: 'has duplicate tokens' });
     if (!m.vocabulary.includes(m.blank)) ctx.addIssue({ code: 'custom', path: ['blank'], message: `"${m.blank}" is not in the vocabulary` });
     if (!m.vocabulary.includes(m.separator)) ctx.addIssue({ code: 'custom', path: ['separator'], message: `"${m.separator}" is not in the vocabulary` });
+    if (m.frameStride > m.sampleRate * MAX_FRAME_SEC) {
+      ctx.addIssue({ code: 'custom', path: ['frameStride'], message: `${m.frameStride} samples is a frame over ${MAX_FRAME_SEC * 1000} ms at ${m.sampleRate} Hz` });
+    }
   });
 
 /** A validated model manifest. */

@@ -63,7 +63,8 @@ describe('scoreActivity', () => {
     expect(result.phrases[0]?.inserted.map((i) => [i.element, i.position])).toEqual([['x', 1]]);
     expect(result.totals).toMatchObject({ items: 7, correct: 5, errors: 2, substituted: 1, omitted: 1, inserted: 1, phrases: 3, unscoredPhrases: 0 });
     expect(result.totals.accuracy).toBeCloseTo(5 / 7, 10);
-    for (const stage of ['read', 'resample', 'preprocess', 'inference', 'model', 'decode', 'align', 'total'] as const) expect(result.timings[stage]).toBeGreaterThanOrEqual(0);
+    for (const stage of ['read', 'resample', 'preprocess', 'inference', 'model', 'decode', 'align', 'secondLook', 'total'] as const)
+      expect(result.timings[stage]).toBeGreaterThanOrEqual(0);
     expect(result.timings.total).toBeGreaterThan(0);
     expect(result).toMatchObject({ activityId: ID, storyId: 'story-1', engine: 'cpu-onnx', model: 'frame-picker@0.0.1' });
   });
@@ -126,6 +127,30 @@ describe('scoreActivity', () => {
     expect(result.phrases[0]?.heard).toBe('ɛf ɛl');
     expect(warnings).toEqual(['dropped packets: sequence number(s) 2 missing after mem:s1']);
     expect(result.phrases[0]?.warnings).toEqual(warnings);
+  });
+
+  it('splits an activity longer than the batch budget into engine calls, with the same verdicts', async () => {
+    // Three 100 s phrases: 300 padded seconds exceed one call's 240; two calls, each phrase as alone.
+    const long = (element: string) => encodeWav(craftWave([...framesForElements([element]), ...new Array(5000 - 9).fill('_')]), 16000, 'float32');
+    const audio = memoryAudio({ p0: long('a'), p1: long('bi'), p2: long('si') });
+    const { engine, calls } = counting(cpu);
+    const phrases = [
+      { items: ['a_letter'], audio: 'p0' },
+      { items: ['b_letter'], audio: 'p1' },
+      { items: ['c_letter'], audio: 'p2' },
+    ];
+    const result = await scoreActivity(activity(phrases), engine, audio, { padSec: 0 });
+    expect(calls).toEqual([2, 1]);
+    expect(result.phrases.map((p) => p.items[0]?.verdict)).toEqual(['correct', 'correct', 'correct']);
+    expect(result.timings.inference).toBeGreaterThan(0);
+  });
+
+  it('times the second look as its own stage', async () => {
+    const audio = memoryAudio({ p: wav(['di']) });
+    const result = await scoreActivity(activity([{ items: ['b_letter'], audio: 'p' }]), cpu, audio, { padSec: 0 });
+    expect(result.timings.secondLook).toBeGreaterThan(0);
+    const off = await scoreActivity(activity([{ items: ['b_letter'], audio: 'p' }]), cpu, audio, { padSec: 0, secondLook: false });
+    expect(off.timings.secondLook).toBe(0);
   });
 
   it('resamples other rates and formats before inference', async () => {

@@ -3,6 +3,7 @@
  * span counts; padding speech may answer an item or match nothing at no cost) and maps each item
  * to exactly one verdict by walking the edit path — never by position (the old truncation bug).
  */
+import { performance } from 'node:perf_hooks';
 import { EditOp, type PhraseAligner } from '../../aligner';
 import type { Hypothesis, HypothesisElement } from '../decode';
 import type { Item } from '../items';
@@ -19,6 +20,25 @@ export interface PhraseToJudge {
   /** Milliseconds of the phrase's own audio after the leading padding. */
   readonly ownMs: number;
   readonly warnings?: readonly string[];
+}
+
+/** Milliseconds {@link judgePhrases} spent per stage; pass one to have it filled in. */
+export interface JudgeClock {
+  /** The batched alignment. */
+  alignMs: number;
+  /** Second looks at substituted and omitted items (inside judging each phrase). */
+  secondLookMs: number;
+}
+
+/** Runs `look` and adds its time to the clock's second-look total. */
+function timed<T>(clock: JudgeClock | undefined, look: () => T): T {
+  if (!clock) return look();
+  const started = performance.now();
+  try {
+    return look();
+  } finally {
+    clock.secondLookMs += performance.now() - started;
+  }
 }
 
 /** Counts verdicts into totals. */
@@ -84,7 +104,14 @@ export function alignInputOf(phrase: PhraseToJudge, elementCount: number) {
  * Scores one phrase with an alignment already computed (see {@link judgePhrases} for batches).
  * With `look`, substituted and omitted items get a second look (see secondLook.ts).
  */
-export function judgeAligned(phrase: PhraseToJudge, alignment: ReturnType<PhraseAligner['align']>, freeLead: number, freeTrail: number, look?: SecondLook): PhraseResult {
+export function judgeAligned(
+  phrase: PhraseToJudge,
+  alignment: ReturnType<PhraseAligner['align']>,
+  freeLead: number,
+  freeTrail: number,
+  look?: SecondLook,
+  clock?: JudgeClock,
+): PhraseResult {
   const { items, hypothesis } = phrase;
   const frame = (ms: number) => Math.min(hypothesis.frames, Math.max(0, Math.round(ms / hypothesis.frameMs)));
   const elements = hypothesis.elements;
@@ -125,7 +152,7 @@ export function judgeAligned(phrase: PhraseToJudge, alignment: ReturnType<Phrase
         verdict: Verdict.Omitted,
         confidence: silenceConfidence(hypothesis, lastEndMs, nextStartMs),
       };
-      verdicts[r] = look ? reconsider(look, omitted, item, { fromFrame: frame(lastEndMs), toFrame: frame(nextStartMs) }) : omitted;
+      verdicts[r] = look ? timed(clock, () => reconsider(look, omitted, item, { fromFrame: frame(lastEndMs), toFrame: frame(nextStartMs) })) : omitted;
       continue;
     }
     const e = elements[h] as HypothesisElement;
@@ -141,7 +168,7 @@ export function judgeAligned(phrase: PhraseToJudge, alignment: ReturnType<Phrase
       endMs: e.endMs,
       ...(inPadding(h) ? { inPadding: true } : {}),
     };
-    verdicts[r] = look && verdict === Verdict.Substituted ? reconsider(look, judged, item, substitutionWindow(look, elements, h, hypothesis.frames)) : judged;
+    verdicts[r] = look && verdict === Verdict.Substituted ? timed(clock, () => reconsider(look, judged, item, substitutionWindow(look, elements, h, hypothesis.frames))) : judged;
     lastEndMs = Math.max(lastEndMs, e.endMs);
   }
   const missing = verdicts.indexOf(undefined);
@@ -170,14 +197,17 @@ export function judgeAligned(phrase: PhraseToJudge, alignment: ReturnType<Phrase
  * Aligns and judges several phrases with one batched aligner call. `elementCount` is the catalog's
  * element count (the aligner's table has twice as many columns). With `secondLook`, phrases whose
  * hypothesis carries log-probabilities get second looks at their substituted and omitted items.
+ * With `clock`, the alignment and the second looks are timed separately.
  */
-export function judgePhrases(phrases: readonly PhraseToJudge[], aligner: PhraseAligner, elementCount: number, secondLook?: SecondLookConfig): PhraseResult[] {
+export function judgePhrases(phrases: readonly PhraseToJudge[], aligner: PhraseAligner, elementCount: number, secondLook?: SecondLookConfig, clock?: JudgeClock): PhraseResult[] {
+  const started = performance.now();
   const inputs = phrases.map((p) => alignInputOf(p, elementCount));
   const alignments = aligner.alignBatch(inputs);
+  if (clock) clock.alignMs += performance.now() - started;
   return phrases.map((p, i) => {
     const input = inputs[i] as ReturnType<typeof alignInputOf>;
     const lp = p.hypothesis.logProbs;
     const look = secondLook && lp ? { ...secondLook, lp, frameMs: p.hypothesis.frameMs } : undefined;
-    return judgeAligned(p, alignments[i] as ReturnType<PhraseAligner['align']>, input.freeLead, input.freeTrail, look);
+    return judgeAligned(p, alignments[i] as ReturnType<PhraseAligner['align']>, input.freeLead, input.freeTrail, look, clock);
   });
 }

@@ -101,6 +101,8 @@ export interface StageTimings {
   model: number;
   decode: number;
   align: number;
+  /** Second looks at substituted and omitted items (absent in results written before it was timed). */
+  secondLook?: number;
   total: number;
 }
 

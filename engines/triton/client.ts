@@ -137,6 +137,15 @@ export class TritonClient {
     this.client = new Service(target, credentials, CHANNEL_OPTIONS);
   }
 
+  /** Waits until the channel is connected, at most `deadlineMs` (a TritonCallError with DEADLINE_EXCEEDED after). */
+  connect(deadlineMs: number): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.client.waitForReady(new Date(Date.now() + deadlineMs), (error) =>
+        error ? reject(new TritonCallError('connect', grpc.status.DEADLINE_EXCEEDED, 1, `no connection within ${deadlineMs} ms: ${error.message}`)) : resolve(),
+      ),
+    );
+  }
+
   serverReady(): Promise<{ ready: boolean }> {
     return this.call('ServerReady', {});
   }

@@ -150,18 +150,23 @@ describe('TritonEngine refusals and faults', () => {
     expect(() => parseTritonConfig({ url: 'https://x:1' } as TritonConfigInput)).toThrow(/a CA bundle is required/);
   });
 
-  it('rejects a server certificate from an untrusted CA', async () => {
+  it('rejects a server certificate from an untrusted CA as configuration, in one line', async () => {
     const other = createTestCa('Some other CA');
-    await expect(load({ ca: { pem: other.caPem } })).rejects.toMatchObject({
-      code: 'unavailable',
-      message: expect.stringMatching(/server readiness: ServerReady failed .*UNAVAILABLE.*unable to verify the first certificate/),
+    const attempt = load({ ca: { pem: other.caPem } });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'untrusted-certificate',
+      message: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+: the server certificate is not signed by the CA bundle given \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\); check --ca$/),
     });
   });
 
   it('rejects a server certificate for another host name', async () => {
     const wrongHost = await startStandIn({ model, logits: onnx.fn, tls: ca.server(['triton.other.example']) });
     try {
-      await expect(load({}, {}, wrongHost.port)).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/ERR_TLS_CERT_ALTNAME_INVALID/) });
+      await expect(load({}, {}, wrongHost.port)).rejects.toMatchObject({
+        code: 'wrong-host-name',
+        message: expect.stringMatching(/the server certificate is for DNS:triton\.other\.example, not 127\.0\.0\.1$/),
+      });
     } finally {
       await wrongHost.close();
     }
@@ -281,7 +286,7 @@ describe('TritonEngine refusals and faults', () => {
     writeFileSync(join(dir, 'client.pem'), client.cert);
     writeFileSync(join(dir, 'client.key'), client.key);
     try {
-      await expect(load({}, {}, mtls.port)).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(load({}, {}, mtls.port)).rejects.toMatchObject({ code: 'client-certificate-required' });
       const engine = await load({ clientCert: { certFile: join(dir, 'client.pem'), keyFile: join(dir, 'client.key') } }, {}, mtls.port);
       expect((await engine.infer([craftWave(['b'])])).servedBy).toBe('triton');
       await engine.close();

@@ -5,7 +5,6 @@
  * CPU engine answers while it is open, and the result's `engine` says so.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
@@ -17,6 +16,8 @@ import { BatchBuffers, splitLogits } from '../logits';
 import { CircuitBreaker } from './breaker';
 import { type ModelInferResponse, type ModelMetadata, TritonCallError, TritonClient } from './client';
 import type { TritonConfig } from './config';
+import { checkCaBundle, readPemFile } from './pemFile';
+import { probeTls } from './tlsProbe';
 
 /** Reads a secret's text (the Lambda passes a Secrets Manager reader). */
 export interface SecretReader {
@@ -43,26 +44,24 @@ export interface TritonStats {
   retries: number;
 }
 
+/** The CA bundle, read (a file: regular and bounded) and checked to hold at least one certificate. */
 async function caPem(config: TritonConfig, secrets?: SecretReader): Promise<Buffer> {
   const ca = config.ca;
-  if ('pem' in ca) return Buffer.from(ca.pem);
-  if ('file' in ca) {
-    try {
-      return readFileSync(ca.file);
-    } catch (error) {
-      throw new ConfigError('bad-ca', ca.file, `cannot read the CA bundle (${(error as NodeJS.ErrnoException).code ?? error})`);
-    }
+  let pem: Buffer;
+  let source: string;
+  if ('pem' in ca) [pem, source] = [Buffer.from(ca.pem), 'triton.ca'];
+  else if ('file' in ca) [pem, source] = [readPemFile(ca.file, 'CA bundle', 'bad-ca'), ca.file];
+  else {
+    if (!secrets) throw new ConfigError('bad-ca', ca.secret, 'the CA bundle is in Secrets Manager but no secret reader was configured');
+    [pem, source] = [Buffer.from(await secrets.read(ca.secret)), ca.secret];
   }
-  if (!secrets) throw new ConfigError('bad-ca', ca.secret, 'the CA bundle is in Secrets Manager but no secret reader was configured');
-  return Buffer.from(await secrets.read(ca.secret));
+  checkCaBundle(pem, source);
+  return pem;
 }
 
-function readPem(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new ConfigError('bad-client-cert', path, `cannot read the ${what} (${(error as NodeJS.ErrnoException).code ?? error})`);
-  }
+/** `host:port` of the channel target → the port (443 when the URL gave none; parseTritonUrl adds it). */
+function portOf(target: string): number {
+  return Number(target.slice(target.lastIndexOf(':') + 1));
 }
 
 /** Checks that the served model matches the local manifest; returns a list of mismatches. */
@@ -140,9 +139,11 @@ export class TritonEngine implements Engine {
     if (endianness() !== 'LE') throw new EngineError('unsupported-host', 'raw tensor contents are little-endian; this host is big-endian');
     if (config.fallbackToCpu && !options.fallback) throw new ConfigError('bad-triton-config', 'triton.fallbackToCpu', 'fallback to the CPU engine needs a CPU engine');
     const ca = await caPem(config, options.secrets);
-    const credentials = config.clientCert
-      ? grpc.credentials.createSsl(ca, readPem(config.clientCert.keyFile, 'client key'), readPem(config.clientCert.certFile, 'client certificate'))
-      : grpc.credentials.createSsl(ca);
+    const key = config.clientCert ? readPemFile(config.clientCert.keyFile, 'client key', 'bad-client-cert') : undefined;
+    const cert = config.clientCert ? readPemFile(config.clientCert.certFile, 'client certificate', 'bad-client-cert') : undefined;
+    // Every wait has a deadline: the TLS handshake here, the channel's connection and each call below.
+    await probeTls({ host: config.host, port: portOf(config.target), url: config.url }, { ca, ...(key && cert ? { key, cert } : {}) }, config.deadlineMs);
+    const credentials = key && cert ? grpc.credentials.createSsl(ca, key, cert) : grpc.credentials.createSsl(ca);
     const client = new TritonClient(config.target, credentials, config.deadlineMs, config.retry, options.sleep);
     const engine = new TritonEngine(config, client, model, options.fallback, options.now ?? Date.now);
     try {
@@ -165,6 +166,7 @@ export class TritonEngine implements Engine {
         throw error;
       }
     };
+    await reach('connection', () => this.client.connect(this.config.deadlineMs));
     if (!(await reach('server readiness', () => this.client.serverReady())).ready) throw new EngineError('server-not-ready', `${where} is not ready`);
     if (!(await reach('model readiness', () => this.client.modelReady(name, this.modelVersion))).ready) {
       throw new EngineError('model-not-ready', `${where}: model ${name} version ${this.modelVersion} is not ready`);

@@ -1,5 +1,6 @@
 /** Human-readable rendering of activity results for the terminal. */
 import type { ActivityResult, PhraseResult, Totals } from '../../core/scoring/types';
+import { printable } from './printable';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
 const sec = (ms: number | undefined) => (ms === undefined ? '' : (ms / 1000).toFixed(2));
@@ -23,7 +24,7 @@ export function formatTotals(t: Totals): string {
 
 function formatPhrase(p: PhraseResult): string {
   const lines = [
-    `Phrase ${p.phraseIndex}${p.status === 'unscored' ? `  UNSCORED: ${p.reason?.message ?? ''} [${p.reason?.code ?? ''}]` : `  heard: ${p.heard || '(nothing)'}${p.context.length ? `  [padding: ${p.context.join(' ')}]` : ''}`}`,
+    `Phrase ${p.phraseIndex}${p.status === 'unscored' ? `  UNSCORED: ${printable(p.reason?.message ?? '')} [${printable(p.reason?.code ?? '')}]` : `  heard: ${p.heard || '(nothing)'}${p.context.length ? `  [padding: ${p.context.join(' ')}]` : ''}`}`,
   ];
   if (p.status === 'scored') {
     const rows = [['#', 'item', 'expected', 'heard', 'verdict', 'conf', 'time (s)']];
@@ -35,13 +36,13 @@ function formatPhrase(p: PhraseResult): string {
     for (const ins of p.inserted) lines.push(`  inserted: ${ins.element} before item ${ins.position} (${sec(ins.startMs)}–${sec(ins.endMs)} s, conf ${ins.confidence.toFixed(2)})`);
     for (const u of p.unparsed) lines.push(`  unparsed token: ${u.token} (${sec(u.startMs)}–${sec(u.endMs)} s)`);
   }
-  for (const w of p.warnings) lines.push(`  warning: ${w}`);
+  for (const w of p.warnings) lines.push(`  warning: ${printable(w)}`);
   return lines.join('\n');
 }
 
-/** The per-phrase tables and the summary of one activity. */
+/** The per-phrase tables and the summary of one activity (file names and manifest text printed escaped). */
 export function formatActivity(r: ActivityResult, source: string): string {
-  const head = `Activity ${r.activityId}${r.storyId ? ` (story ${r.storyId})` : ''}  ${source}\n  engine ${r.engine}, model ${r.model}, aligner ${r.aligner}, ${r.timings.total.toFixed(0)} ms`;
+  const head = `Activity ${r.activityId}${r.storyId ? ` (story ${printable(r.storyId)})` : ''}  ${printable(source)}\n  engine ${r.engine}, model ${r.model}, aligner ${r.aligner}, ${r.timings.total.toFixed(0)} ms`;
   const summary = `Summary: ${formatTotals(r.totals)}; ${r.totals.phrases - r.totals.unscoredPhrases}/${r.totals.phrases} phrases scored (${r.status})`;
   return [head, ...r.phrases.map(formatPhrase), summary].join('\n');
 }

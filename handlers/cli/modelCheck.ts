@@ -1,15 +1,19 @@
 /** `readscore model check <dir>`: load a model folder, check it against its manifest, time it. */
 import { performance } from 'node:perf_hooks';
-import { ConfigError } from '../../core/errors';
+import { MAX_ENGINE_THREADS } from '../../core/config/settings';
+import { ConfigError, ModelCheckCode, ModelError } from '../../core/errors';
 import { readModelFolder } from '../../core/model';
 import { normalizeForModel } from '../../core/model/preprocess';
 import { CpuOnnxEngine } from '../../engines/cpuOnnx';
+import { printable } from './printable';
 
 /** Runs the checks and prints a report; returns the exit code (errors propagate as typed errors). */
 export async function checkModel(dir: string, threadsFlag?: string): Promise<number> {
   const threads = threadsFlag === undefined ? 1 : Number(threadsFlag);
-  if (!Number.isInteger(threads) || threads < 1) throw new ConfigError('bad-flag', '--threads', `expected an integer ≥ 1, got "${threadsFlag}"`);
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_ENGINE_THREADS) {
+    throw new ConfigError('bad-flag', '--threads', `expected an integer from 1 to ${MAX_ENGINE_THREADS}, got "${threadsFlag}"`);
+  }
+  const say = (line: string) => process.stdout.write(`${printable(line)}\n`);
   const folder = readModelFolder(dir);
   const m = folder.manifest;
   say(`model ${m.name}@${m.version} (${(folder.onnx.length / 1024 / 1024).toFixed(2)} MB) — sha256 ok`);
@@ -18,7 +22,7 @@ export async function checkModel(dir: string, threadsFlag?: string): Promise<num
   );
   const engine = await CpuOnnxEngine.load(folder, { intraOpThreads: threads });
   try {
-    say(`  loaded and warmed up in ${engine.loadMs.toFixed(0)} ms; graph matches the manifest`);
+    say(`  loaded and warmed up in ${engine.loadMs.toFixed(0)} ms; graph matches the manifest (names, classes, frame stride)`);
     const second = m.sampleRate;
     const silence = new Float32Array(second);
     const tone = Float32Array.from({ length: second }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 440 * i) / m.sampleRate));
@@ -32,7 +36,7 @@ export async function checkModel(dir: string, threadsFlag?: string): Promise<num
       if (!logits) throw new Error('no logits returned');
       let finite = true;
       for (const x of logits.data) if (!Number.isFinite(x)) finite = false;
-      if (!finite) throw new ConfigError('bad-model', dir, `${name}: the model produced NaN or Inf logits`);
+      if (!finite) throw new ModelError(ModelCheckCode.NonFiniteOutput, dir, `${name}: the model produced NaN or Inf logits`);
       say(`  ${name}: ${logits.frames} frames × ${logits.vocab} classes, finite, ${ms.toFixed(1)} ms`);
     }
   } finally {

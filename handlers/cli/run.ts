@@ -4,14 +4,17 @@ import { resultFolderSink } from '../../adapters/local/resultFolder';
 import type { ReadScoreConfig } from '../../core/config';
 import type { Engine } from '../../core/pipeline/engine';
 import { createScorer, type Scorer } from '../../core/pipeline/scorer';
-import type { Logger } from '../../core/ports';
+import type { LogFields, Logger } from '../../core/ports';
+import { printable } from './printable';
 
-/** Warnings and errors as `warning: ...` lines on stderr; info and debug are dropped. */
+const line = (level: string, message: string, fields?: LogFields) => `${level}: ${printable(message)}${fields ? ` ${printable(JSON.stringify(fields))}` : ''}\n`;
+
+/** Warnings and errors as `warning: ...` lines on stderr (control characters escaped); info and debug are dropped. */
 export const stderrLogger: Logger = {
   debug: () => {},
   info: () => {},
-  warn: (message, fields) => process.stderr.write(`warning: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`),
-  error: (message, fields) => process.stderr.write(`error: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`),
+  warn: (message, fields) => process.stderr.write(line('warning', message, fields)),
+  error: (message, fields) => process.stderr.write(line('error', message, fields)),
 };
 
 /** Options of {@link localScorer}. */
@@ -19,6 +22,10 @@ export interface LocalScorerOptions {
   /** Writes `<activityId>.json` here after each activity. */
   readonly outDir?: string;
   readonly onWrite?: (path: string) => void;
+  /** Audio of every manifest must resolve inside this folder (default: each manifest's own folder). */
+  readonly audioRoot?: string;
+  /** Largest audio file read, bytes. */
+  readonly maxAudioBytes?: number;
   /** Use this loaded engine instead of building one from the config (tests, benchmarks). */
   readonly engine?: Engine;
   readonly logger?: Logger;
@@ -29,7 +36,10 @@ export interface LocalScorerOptions {
  */
 export function localScorer(config: ReadScoreConfig, options: LocalScorerOptions = {}): Promise<Scorer> {
   return createScorer(config, {
-    activities: manifestActivitySource(),
+    activities: manifestActivitySource({
+      ...(options.audioRoot !== undefined ? { audioRoot: options.audioRoot } : {}),
+      ...(options.maxAudioBytes !== undefined ? { maxAudioBytes: options.maxAudioBytes } : {}),
+    }),
     sinks: options.outDir ? [resultFolderSink(options.outDir, options.onWrite)] : [],
     logger: options.logger ?? stderrLogger,
     ...(options.engine ? { engine: options.engine } : {}),

@@ -54,7 +54,7 @@ describe('required-tags', () => {
     const types = new Set<string>();
     for (const stack of stackNames(ROOT)) for (const r of (await mockStack(ROOT, stack)).resources) types.add(r.type);
     expect([...types].filter((t) => t.startsWith('aws:') && declaresTags(t) && !TAGGABLE_TYPES.includes(t))).toEqual([]);
-  });
+  }, 60_000); // a hang guard, not a timing check: two stacks under mocks on a loaded machine
 
   it('does not apply to untaggable resources', async () => {
     await expect(checkResource(requiredTags, 'aws:s3/bucketPolicy:BucketPolicy', { bucket: 'b', policy: '{}' } satisfies aws.s3.BucketPolicyArgs)).rejects.toThrow(

@@ -1,0 +1,83 @@
+/** `readscore batch <folder|glob>`: scores many activities with bounded concurrency and a summary. */
+import { basename, dirname } from 'node:path';
+import { ConfigError } from '../../core/errors';
+import { DEFAULT_BATCH_CONCURRENCY, type Flags } from './args';
+import { ExitCode, failureOf, namingManifest, report } from './failure';
+import { printable } from './printable';
+import { progressBar } from './progress';
+import { incomplete } from './score';
+import { openScoring } from './scoring';
+
+/** Most activities scored at once (each holds its audio and logits in memory). */
+export const MAX_BATCH_CONCURRENCY = 64;
+
+function concurrencyOf(flags: Flags): number {
+  if (flags.concurrency === undefined) return DEFAULT_BATCH_CONCURRENCY;
+  const n = flags.concurrency.trim() === '' ? Number.NaN : Number(flags.concurrency);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH_CONCURRENCY) {
+    throw new ConfigError('bad-flag', '--concurrency', `expected an integer from 1 to ${MAX_BATCH_CONCURRENCY}, got "${flags.concurrency}"`);
+  }
+  return n;
+}
+
+/**
+ * Scores every activity `target` names. One failing activity — bad input or an internal fault —
+ * is reported and counted, never stops the others: every good activity is scored (and written
+ * with --out) and the summary is always printed. Exit 1 if any activity hit an internal fault,
+ * else 2 if any was bad or partly unscored, else 0.
+ */
+export async function batchCommand(target: string, flags: Flags): Promise<number> {
+  const concurrency = concurrencyOf(flags);
+  const run = await openScoring(target, flags);
+  const { manifests } = run;
+  for (const problem of run.problems) report(failureOf(problem, flags.debug), '\nreadscore: ');
+  const bar = progressBar(manifests.length);
+  const started = Date.now();
+  let next = 0;
+  let failed = 0;
+  let internal = 0;
+  let partial = 0;
+  let items = 0;
+  let correct = 0;
+  const worker = async () => {
+    while (next < manifests.length) {
+      const manifest = manifests[next++] as string;
+      try {
+        const { result } = await run.scorer.score({ manifest });
+        items += result.totals.items;
+        correct += result.totals.correct;
+        if (incomplete(result)) partial++;
+      } catch (error) {
+        failed++;
+        const failure = namingManifest(failureOf(error, flags.debug), manifest);
+        if (failure.exit === ExitCode.Internal) internal++;
+        report(failure, '\nreadscore: ');
+      }
+      bar.tick(printable(basename(dirname(manifest))));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, manifests.length) }, worker));
+  } finally {
+    bar.done();
+    await run.close();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const summary = {
+    activities: manifests.length,
+    failed,
+    partial,
+    unreadableFolders: run.problems.length,
+    items,
+    correct,
+    seconds,
+    activitiesPerSecond: manifests.length / seconds,
+  };
+  if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else
+    process.stdout.write(
+      `Scored ${manifests.length - failed}/${manifests.length} activities in ${seconds.toFixed(1)} s (${summary.activitiesPerSecond.toFixed(2)}/s, concurrency ${concurrency}); ${partial} partly unscored; ${correct}/${items} items correct or accepted${run.problems.length ? `; ${run.problems.length} folder(s) could not be read` : ''}\n`,
+    );
+  if (internal) return ExitCode.Internal;
+  return failed || partial || run.problems.length ? ExitCode.BadInput : ExitCode.Scored;
+}

@@ -1,0 +1,78 @@
+/**
+ * What `score` and `batch` share: the config from the flags, the up-front path checks, the
+ * activities found, and a scorer whose engine failing to load is reported as configuration.
+ */
+import { type ReadScoreConfig, readScoreConfig } from '../../core/config';
+import { ConfigError, type ReadScoreInputError } from '../../core/errors';
+import { EngineError } from '../../core/pipeline/engine';
+import type { Scorer } from '../../core/pipeline/scorer';
+import { findActivities } from './activities';
+import type { Flags } from './args';
+import { checkScoringPaths } from './preflight';
+import { type LocalScorerOptions, localScorer } from './run';
+
+/** How long closing the engine may take before the CLI stops waiting for it. */
+export const CLOSE_DEADLINE_MS = 5_000;
+
+/** The one config of this run, from the flags (and ALIGNER_FORCE_TS / READSCORE_ALIGNER). */
+export function configFrom(flags: Flags): ReadScoreConfig {
+  return readScoreConfig({ from: 'flags', flags: flags as unknown as Record<string, string | boolean | undefined>, env: process.env });
+}
+
+/** A scoring run, ready to go. */
+export interface ScoringRun {
+  readonly config: ReadScoreConfig;
+  readonly manifests: readonly string[];
+  /** Folders below the target that could not be listed (reported; their activities are not scored). */
+  readonly problems: readonly ReadScoreInputError[];
+  readonly scorer: Scorer;
+  /** Closes the scorer, waiting at most {@link CLOSE_DEADLINE_MS}. */
+  close(): Promise<void>;
+}
+
+/** The flag that names the engine's server, for a load failure message. */
+function engineFlag(config: ReadScoreConfig): string {
+  return config.engine.kind === 'triton' ? '--triton-url' : '--engine';
+}
+
+/**
+ * Checks the flags and paths, finds the activities and loads the scorer — in that order, so bad
+ * input is refused before the engine is loaded. An engine that cannot be loaded (Triton
+ * unreachable, not ready) is the user's configuration: a ConfigError naming the flag.
+ */
+export async function openScoring(target: string, flags: Flags, options: Pick<LocalScorerOptions, 'onWrite'> = {}): Promise<ScoringRun> {
+  const config = configFrom(flags);
+  checkScoringPaths({
+    ...(flags.out !== undefined ? { out: flags.out } : {}),
+    ...(flags['audio-root'] !== undefined ? { audioRoot: flags['audio-root'] } : {}),
+    ...(config.engine.modelDir !== undefined ? { model: config.engine.modelDir } : {}),
+  });
+  const { manifests, problems } = findActivities(target);
+  let scorer: Scorer;
+  try {
+    scorer = await localScorer(config, {
+      ...(flags.out !== undefined ? { outDir: flags.out } : {}),
+      ...(flags['audio-root'] !== undefined ? { audioRoot: flags['audio-root'] } : {}),
+      ...options,
+    });
+  } catch (error) {
+    if (error instanceof EngineError) throw new ConfigError(error.code, engineFlag(config), `the engine cannot be used: ${error.message}`);
+    throw error;
+  }
+  return { config, manifests, problems, scorer, close: () => closeWithin(scorer, CLOSE_DEADLINE_MS) };
+}
+
+/** Closes `scorer`, giving up (with a warning) after `ms`: a stuck connection must not keep the CLI alive. */
+export async function closeWithin(scorer: Pick<Scorer, 'close'>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+    timer.unref();
+  });
+  try {
+    const outcome = await Promise.race([scorer.close().then(() => 'closed' as const), timedOut]);
+    if (outcome === 'timeout') process.stderr.write(`warning: the engine did not close within ${ms} ms; exiting anyway\n`);
+  } finally {
+    clearTimeout(timer);
+  }
+}

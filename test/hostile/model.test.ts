@@ -1,0 +1,102 @@
+/**
+ * Hostile model folders whose checksum matches: a manifest that lies about the graph (frame stride),
+ * a sample rate that would allocate gigabytes at warm-up, a graph that produces NaN, absurd thread
+ * counts. Loading and `readscore model check` must refuse each with a ModelError or ConfigError
+ * naming the file and the problem (CLI exit 2), before scoring anything.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, ModelError } from '../../core/errors';
+import { readModelFolder } from '../../core/model';
+import { CpuOnnxEngine } from '../../engines/cpuOnnx';
+import { checkModel } from '../../handlers/cli/modelCheck';
+import { buildOnnxModel } from '../support/onnxBuilder';
+import { TEST_STRIDE, TEST_VOCAB, writeTestModel } from '../support/testModel';
+
+/** Runs `model check` with stdout captured. */
+async function modelCheck(dir: string, threads?: string): Promise<{ code?: number; error?: unknown; out: string }> {
+  let out = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await checkModel(dir, threads), out };
+  } catch (error) {
+    return { error, out };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('a manifest whose frameStride contradicts the graph (checksum matching)', () => {
+  it.each([160, 400, 640])('frameStride %i for a stride-320 graph fails loading and model check', async (frameStride) => {
+    const dir = writeTestModel({ frameStride });
+    const load = CpuOnnxEngine.load(readModelFolder(dir));
+    await expect(load).rejects.toBeInstanceOf(ModelError);
+    await expect(CpuOnnxEngine.load(readModelFolder(dir))).rejects.toMatchObject({ code: 'stride-mismatch' });
+    await expect(CpuOnnxEngine.load(readModelFolder(dir))).rejects.toThrow(
+      new RegExp(`manifest\\.json: the model gives 50 more frames for 16000 more samples \\(320\\.0 samples per frame\\), but manifest\\.json says frameStride ${frameStride}`),
+    );
+    const check = await modelCheck(dir);
+    expect(check.error).toBeInstanceOf(ModelError);
+    expect((check.error as ModelError).code).toBe('stride-mismatch');
+    expect(check.out).not.toMatch(/model check passed/);
+  });
+
+  it('the true stride passes model check', async () => {
+    const check = await modelCheck(writeTestModel());
+    expect(check.code).toBe(0);
+    expect(check.out).toMatch(/frame stride\)\n[\s\S]*model check passed/);
+  });
+});
+
+describe('a manifest sample rate outside 8–48 kHz is refused before anything is allocated from it', () => {
+  it.each([1e9, 100, 96000])('sampleRate %d', (sampleRate) => {
+    const dir = writeTestModel({ sampleRate });
+    expect(() => readModelFolder(dir)).toThrow(ModelError);
+    expect(() => readModelFolder(dir)).toThrow(/manifest\.json: invalid model manifest: sampleRate Number must be/);
+  });
+});
+
+describe('a graph that produces NaN', () => {
+  it('fails loading with non-finite-output', async () => {
+    const vocab = TEST_VOCAB.length;
+    const weights = new Float32Array(vocab * TEST_STRIDE);
+    for (let v = 0; v < vocab; v++) weights[v * TEST_STRIDE + v] = 1;
+    // The frame-picker graph followed by Log: a negative sample becomes a NaN logit.
+    const onnx = buildOnnxModel({
+      nodes: [
+        { op: 'Unsqueeze', inputs: ['waveform', 'axes'], outputs: ['x3'] },
+        { op: 'Conv', inputs: ['x3', 'w'], outputs: ['conv'], attributes: { kernel_shape: [TEST_STRIDE], strides: [TEST_STRIDE] } },
+        { op: 'Transpose', inputs: ['conv'], outputs: ['t'], attributes: { perm: [0, 2, 1] } },
+        { op: 'Log', inputs: ['t'], outputs: ['logits'] },
+      ],
+      initializers: [
+        { name: 'axes', dims: [1], type: 'int64', values: [1] },
+        { name: 'w', dims: [vocab, 1, TEST_STRIDE], type: 'float32', values: weights },
+      ],
+      inputs: [{ name: 'waveform', shape: ['batch', 'samples'] }],
+      outputs: [{ name: 'logits', shape: ['batch', 'frames', vocab] }],
+    });
+    const dir = writeTestModel();
+    writeFileSync(join(dir, 'model.onnx'), onnx);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, sha256: createHash('sha256').update(onnx).digest('hex') }));
+    await expect(CpuOnnxEngine.load(readModelFolder(dir))).rejects.toMatchObject({ code: 'non-finite-output' });
+    await expect(CpuOnnxEngine.load(readModelFolder(dir))).rejects.toThrow(/the model produced (NaN|-Infinity) on a \d+-sample probe/);
+  });
+});
+
+describe('thread counts', () => {
+  it('model check --threads above 64 is a ConfigError naming the flag', async () => {
+    const check = await modelCheck(writeTestModel(), '65');
+    expect(check.error).toBeInstanceOf(ConfigError);
+    expect((check.error as ConfigError).message).toBe('--threads: expected an integer from 1 to 64, got "65"');
+  });
+
+  it('the engine refuses 1,000,000 threads before creating a session', async () => {
+    await expect(CpuOnnxEngine.load(readModelFolder(writeTestModel()), { intraOpThreads: 1_000_000 })).rejects.toThrow(/intraOpThreads: must be an integer from 1 to 64/);
+  });
+});
