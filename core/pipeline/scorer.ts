@@ -101,6 +101,8 @@ export async function createScorer(config: ReadScoreConfig, ports: ScorerPorts):
         aligner,
         padSec: scoring.padSec,
         maxAudioSec: scoring.maxAudioSec,
+        limits: scoring.limits,
+        source: loaded.source,
         secondLook: scoring.secondLook,
         logger,
       });
