@@ -10,7 +10,22 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(@smithy|@aws-sdk)/)'],
   testMatch: ['<rootDir>/{core,engines,aligner,handlers,adapters,tools,test,infra,policies}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/aligner/target/'],
-  collectCoverageFrom: ['core/**/*.ts', 'engines/**/*.ts', 'adapters/**/*.ts', '!**/*.test.ts', '!**/*.d.ts', '!**/*.generated.ts'],
-  // At the measured floor (lines 96.8, branches 80.1, functions 95.3, statements 93.2 with local AWS), less a margin.
-  coverageThreshold: { global: { lines: 95, branches: 79, functions: 94, statements: 92 } },
+  // Everything the product runs is counted. Left out: tests, declarations, generated code, the
+  // benchmarks (run by `npm run bench:*`, not by tests), and the two entry points that cannot be
+  // imported in-process: infra/index.ts (runs the Pulumi program: covered through createStack) and
+  // policies/index.ts (constructing a PolicyPack starts a gRPC server: covered through policies/pack).
+  collectCoverageFrom: [
+    '{core,engines,adapters,aligner,handlers,infra,policies,tools}/**/*.ts',
+    '!**/*.test.ts',
+    '!**/*.d.ts',
+    '!**/*.generated.ts',
+    '!{aligner/bench,tools/bench}/**',
+    '!infra/index.ts',
+    '!policies/index.ts',
+  ],
+  // At the measured floor, rounded down (lines 91.8, branches 76.7, functions 89.0, statements 88.4
+  // with local AWS, 2026-12-02). The least covered code runs in child processes, which Jest does not
+  // measure: the policy gate (policies/gate, run by `npm run policy`), tools/triton/dev.ts, the CLI's
+  // main.ts (spawned by the CLI tests).
+  coverageThreshold: { global: { lines: 91, branches: 76, functions: 88, statements: 88 } },
 };

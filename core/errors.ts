@@ -1,20 +1,40 @@
 /**
- * Typed errors of the scoring core. Each carries a `code` a caller can act on and names the input
- * it is about; the CLI maps them to exit code 2 (bad input).
+ * The error family of ReadScore, in one place. Every error carries a `code` (the codes are `as const`
+ * tables below) a caller can act on. Two branches:
+ *
+ * - {@link ReadScoreInputError}: the input is wrong (audio, manifest, item, model folder,
+ *   configuration, a message breaking its contract); it names the input. Fix the input, do not
+ *   retry; the CLI exits 2, the Lambda reports the record unscored or failed for good.
+ * - {@link ReadScoreFault}: something outside the input failed (the engine, Triton, Athena,
+ *   AppSync); another attempt may succeed. The CLI exits 1.
+ *
+ * Adapters define their own codes and subclasses (`adapters/aws/*`), always under one of the two.
+ * The aligner (`aligner/errors.ts`) is a self-contained package and keeps its own
+ * AlignerInputError; the scoring core never lets it escape (an aligner failure is a fault).
  */
 
-/** Base of every "the input is wrong" error: the caller should fix the input, not retry. */
-export class ReadScoreInputError extends Error {
+/** Base of every ReadScore error. */
+export abstract class ReadScoreError extends Error {
   readonly code: string;
-  /** The file, item or field the error is about. */
-  readonly input: string;
-  constructor(code: string, input: string, message: string) {
-    super(`${input}: ${message}`);
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
     this.code = code;
+  }
+}
+
+/** Base of every "the input is wrong" error: the caller should fix the input, not retry. */
+export class ReadScoreInputError extends ReadScoreError {
+  /** The file, item or field the error is about. */
+  readonly input: string;
+  constructor(code: string, input: string, message: string, options?: { cause?: unknown }) {
+    super(code, `${input}: ${message}`, options);
     this.input = input;
   }
 }
+
+/** Base of every failure that is not the input's fault (a server down, a model crash): retry later. */
+export class ReadScoreFault extends ReadScoreError {}
 
 /** Reason codes of {@link AudioDecodeError}. */
 export const AudioErrorCode = {
@@ -25,6 +45,12 @@ export const AudioErrorCode = {
   InvalidSamples: 'invalid-samples',
   TooLong: 'too-long',
   Missing: 'missing',
+  /** The file exists but cannot be read (permission denied, symlink loop, name too long, NUL in the path). */
+  Unreadable: 'unreadable',
+  /** The file is larger than the largest audio file read. */
+  TooLarge: 'too-large',
+  /** The reference resolves outside the audio root (`../`, an absolute path, a symbolic link). */
+  OutsideRoot: 'outside-root',
 } as const;
 export type AudioErrorCode = (typeof AudioErrorCode)[keyof typeof AudioErrorCode];
 
@@ -75,3 +101,50 @@ export const ModelCheckCode = {
   /** The model produced NaN or Inf logits on a probe. */
   NonFiniteOutput: 'non-finite-output',
 } as const;
+
+/** Reason codes of {@link EngineError}. */
+export const EngineErrorCode = {
+  /** The model returned NaN/Inf, a wrong shape or a wrong frame count. */
+  BadOutput: 'bad-output',
+  /** An empty batch or an empty waveform was passed to `infer`. */
+  EmptyInput: 'empty-input',
+  /** The runtime failed while running the model. */
+  InferenceFailed: 'inference-failed',
+  /** The Triton server cannot be reached or failed the call after its retries. */
+  Unavailable: 'unavailable',
+  /** Too many recent Triton failures: calls go to the fallback (or fail) without trying. */
+  BreakerOpen: 'breaker-open',
+  /** A Triton response that does not parse or does not match the request. */
+  MalformedResponse: 'malformed-response',
+  /** The Triton server is up but not ready. */
+  ServerNotReady: 'server-not-ready',
+  /** The Triton server does not have the model ready. */
+  ModelNotReady: 'model-not-ready',
+  /** The TLS handshake with Triton did not complete within its deadline. */
+  TlsTimeout: 'tls-timeout',
+  /** This host cannot run the engine (e.g. big-endian for raw tensor contents). */
+  UnsupportedHost: 'unsupported-host',
+} as const;
+export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
+
+/** Inference failed for a reason that is not the input's fault (model crash, server down). */
+export class EngineError extends ReadScoreFault {
+  declare readonly code: EngineErrorCode;
+  // biome-ignore lint/complexity/noUselessConstructor: narrows the code type
+  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * A message, result or record that breaks its contract (core/contracts). `input` names where it came
+ * from (an SQS message id, an S3 key); the message names the contract and the first failing field.
+ */
+export class ContractError extends ReadScoreInputError {
+  /** The contract, e.g. `ScoreRequest v1`. */
+  readonly contract: string;
+  constructor(contract: string, input: string, message: string) {
+    super('contract-violation', input, `${contract}: ${message}`);
+    this.contract = contract;
+  }
+}

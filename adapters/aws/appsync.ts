@@ -8,7 +8,7 @@ import { rootCertificates } from 'node:tls';
 import { z } from 'zod';
 import { type ActivityResultV1, validateActivityResult } from '../../core/contracts/activityResult';
 import { appsyncVariables, UPDATE_ACTIVITY_MUTATION } from '../../core/contracts/appsyncVariables';
-import { ConfigError } from '../../core/errors';
+import { ConfigError, ReadScoreFault } from '../../core/errors';
 import type { ResultMeta, ResultSink } from '../../core/ports/resultSink';
 
 /** Reason codes of {@link AppSyncError}. */
@@ -27,8 +27,8 @@ export const AppSyncErrorCode = {
 export type AppSyncErrorCode = (typeof AppSyncErrorCode)[keyof typeof AppSyncErrorCode];
 
 /** A failed AppSync update; `input` names the activity and the endpoint host, never the API key. */
-export class AppSyncError extends Error {
-  readonly code: AppSyncErrorCode;
+export class AppSyncError extends ReadScoreFault {
+  declare readonly code: AppSyncErrorCode;
   readonly input: string;
   /** Whether another attempt could succeed (429, 5xx, timeouts, connection errors). */
   readonly retryable: boolean;
@@ -44,9 +44,7 @@ export class AppSyncError extends Error {
     message: string,
     details: { retryable: boolean; attempts: number; status?: number; messages?: readonly string[]; cause?: unknown },
   ) {
-    super(`${input}: ${message} (attempt ${details.attempts})`, { cause: details.cause });
-    this.name = 'AppSyncError';
-    this.code = code;
+    super(code, `${input}: ${message} (attempt ${details.attempts})`, { cause: details.cause });
     this.input = input;
     this.retryable = details.retryable;
     this.attempts = details.attempts;

@@ -11,7 +11,7 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { z } from 'zod';
-import { ActivityInputError, ConfigError } from '../../core/errors';
+import { ActivityInputError, ConfigError, ReadScoreFault } from '../../core/errors';
 import type { Logger } from '../../core/ports/logger';
 import { assertActivityId, hasControlCharacters } from './s3Audio';
 
@@ -25,15 +25,13 @@ export const AthenaErrorCode = {
 export type AthenaErrorCode = (typeof AthenaErrorCode)[keyof typeof AthenaErrorCode];
 
 /** A query that did not succeed. Not an input error: the caller may retry later. */
-export class AthenaQueryError extends Error {
-  readonly code: AthenaErrorCode;
+export class AthenaQueryError extends ReadScoreFault {
+  declare readonly code: AthenaErrorCode;
   /** The last state Athena reported (FAILED, CANCELLED, RUNNING, ...). */
   readonly state: string;
   readonly queryExecutionId: string;
   constructor(code: AthenaErrorCode, state: string, queryExecutionId: string, message: string) {
-    super(`athena query ${queryExecutionId}: ${message}`);
-    this.name = 'AthenaQueryError';
-    this.code = code;
+    super(code, `athena query ${queryExecutionId}: ${message}`);
     this.state = state;
     this.queryExecutionId = queryExecutionId;
   }

@@ -4,9 +4,9 @@
  */
 import { relative, resolve } from 'node:path';
 import { AudioDecodeError, AudioErrorCode } from '../../core/errors';
+import { FileProblemKind, fileProblemOf, readRegularFile } from '../../core/files';
 import type { AudioSource } from '../../core/pipeline/audioSource';
 import { audioRoot } from './audioRoot';
-import { FileProblemKind, fileProblemOf, readRegularFile } from './regularFile';
 
 /**
  * Largest audio file read: 256 MiB holds 600 s of 48 kHz stereo float32 (230 MB), far more than
@@ -14,29 +14,16 @@ import { FileProblemKind, fileProblemOf, readRegularFile } from './regularFile';
  */
 export const DEFAULT_MAX_AUDIO_BYTES = 256 * 1024 * 1024;
 
-/**
- * Reason codes of audio files refused before decoding. `missing` and `not-wav` are AudioErrorCodes;
- * the others name local-file refusals (they belong in AudioErrorCode, core/errors.ts).
- */
-export const AudioFileErrorCode = {
-  Missing: AudioErrorCode.Missing,
-  NotAFile: AudioErrorCode.NotWav,
-  Unreadable: 'unreadable',
-  TooLarge: 'too-large',
-  OutsideRoot: 'outside-root',
-} as const;
-export type AudioFileErrorCode = (typeof AudioFileErrorCode)[keyof typeof AudioFileErrorCode];
-
-/** The AudioDecodeError of a refused audio file (one place for the code's type until core knows every code). */
-function audioFileError(code: AudioFileErrorCode, input: string, message: string): AudioDecodeError {
-  return new AudioDecodeError(code as AudioErrorCode, input, message);
+/** The AudioDecodeError of a refused audio file. */
+function audioFileError(code: AudioErrorCode, input: string, message: string): AudioDecodeError {
+  return new AudioDecodeError(code, input, message);
 }
 
-const CODE_OF: Readonly<Record<FileProblemKind, AudioFileErrorCode>> = {
-  missing: AudioFileErrorCode.Missing,
-  'not-a-file': AudioFileErrorCode.NotAFile,
-  unreadable: AudioFileErrorCode.Unreadable,
-  'too-large': AudioFileErrorCode.TooLarge,
+const CODE_OF: Readonly<Record<FileProblemKind, AudioErrorCode>> = {
+  missing: AudioErrorCode.Missing,
+  'not-a-file': AudioErrorCode.NotWav,
+  unreadable: AudioErrorCode.Unreadable,
+  'too-large': AudioErrorCode.TooLarge,
 };
 
 /**
@@ -50,8 +37,8 @@ export function audioReadError(error: unknown, input: string): AudioDecodeError 
   if (error instanceof AudioDecodeError) return error;
   const problem = fileProblemOf(error);
   if (!problem) return undefined;
-  if (problem.kind === FileProblemKind.Missing) return audioFileError(AudioFileErrorCode.Missing, input, 'audio file not found');
-  if (problem.kind === FileProblemKind.NotAFile) return audioFileError(AudioFileErrorCode.NotAFile, input, `${problem.detail} (audio is read from regular files only)`);
+  if (problem.kind === FileProblemKind.Missing) return audioFileError(AudioErrorCode.Missing, input, 'audio file not found');
+  if (problem.kind === FileProblemKind.NotAFile) return audioFileError(AudioErrorCode.NotWav, input, `${problem.detail} (audio is read from regular files only)`);
   return audioFileError(CODE_OF[problem.kind], input, `cannot read the audio file: ${problem.detail}`);
 }
 
@@ -80,12 +67,12 @@ export function localAudioSource(baseDir: string, options: LocalAudioOptions = {
     describe,
     async read(ref) {
       const input = describe(ref);
-      if (ref.includes('\0')) throw audioFileError(AudioFileErrorCode.Unreadable, input, 'cannot read the audio file: the path contains a NUL character');
+      if (ref.includes('\0')) throw audioFileError(AudioErrorCode.Unreadable, input, 'cannot read the audio file: the path contains a NUL character');
       try {
         const resolved = await resolveRef(ref);
         if (!resolved.inside) {
           throw audioFileError(
-            AudioFileErrorCode.OutsideRoot,
+            AudioErrorCode.OutsideRoot,
             input,
             `refused: audio must be inside ${options.root ? 'the audio root' : 'the activity folder'} (${rootName}); paths that leave it (../, absolute paths, symbolic links) are not read`,
           );

@@ -2,5 +2,4 @@
 export * from './audioFiles';
 export * from './audioRoot';
 export * from './manifestSource';
-export * from './regularFile';
 export * from './resultFolder';

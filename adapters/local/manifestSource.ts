@@ -1,10 +1,10 @@
 /** Local activities for the CLI: an activity.json manifest whose audio paths are relative to it. */
 import { dirname } from 'node:path';
 import { ActivityInputError } from '../../core/errors';
+import { FileProblem, readRegularFile } from '../../core/files';
 import type { ActivityManifest } from '../../core/pipeline/activity';
 import type { ActivitySource } from '../../core/ports';
 import { type LocalAudioOptions, localAudioSource } from './audioFiles';
-import { FileProblem, readRegularFile } from './regularFile';
 
 /** Largest activity manifest read: 16 MiB is far above any activity the scoring limits accept. */
 export const DEFAULT_MAX_MANIFEST_BYTES = 16 * 1024 * 1024;

@@ -41,13 +41,13 @@ describe('readModelFolder', () => {
   it('names the missing manifest', () => {
     const dir = mkdtempSync(join(tmpdir(), 'model-'));
     expect(() => readModelFolder(dir)).toThrow(ModelError);
-    expect(() => readModelFolder(dir)).toThrow(/manifest\.json: cannot read the model manifest \(ENOENT\)/);
+    expect(() => readModelFolder(dir)).toThrow(/manifest\.json: cannot read the model manifest: not found$/);
   });
 
   it('names the missing model file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'model-'));
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(valid));
-    expect(() => readModelFolder(dir)).toThrow(/model\.onnx: cannot read the model \(ENOENT\)/);
+    expect(() => readModelFolder(dir)).toThrow(/model\.onnx: cannot read the model: not found$/);
   });
 });
 

@@ -3,10 +3,10 @@
  * manifest, so preprocessing and decoding cannot drift between engines.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../errors';
+import { FileProblemKind, fileProblemOf, readRegularFileSync } from '../files';
 
 /**
  * Model input rates accepted. Speech models run at 8–48 kHz; the bound is checked before anything
@@ -64,6 +64,34 @@ export interface ModelFolder {
   readonly onnx: Uint8Array;
 }
 
+/** Largest manifest.json read (a manifest is a few KB; a bigger one is not a manifest). */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+/** Largest model.onnx read (a wav2vec2-base export is about 370 MB). */
+export const MAX_MODEL_BYTES = 1024 * 1024 * 1024;
+
+/** Codes of {@link ModelError}s about the folder's files. */
+const MODEL_FILE_CODES: Readonly<Record<FileProblemKind, string>> = {
+  missing: 'missing',
+  'not-a-file': 'not-a-file',
+  unreadable: 'unreadable',
+  'too-large': 'too-large',
+};
+
+/**
+ * Reads one file of a model folder as a regular file of at most `maxBytes` (a FIFO, a device or
+ * `/dev/zero` is refused before it is opened: nothing blocks, nothing streams forever).
+ */
+function readModelFile(path: string, maxBytes: number, missingCode: string, what: string): Buffer {
+  try {
+    return readRegularFileSync(path, { maxBytes });
+  } catch (error) {
+    const problem = fileProblemOf(error);
+    if (!problem) throw error;
+    const code = problem.kind === FileProblemKind.Missing ? missingCode : (MODEL_FILE_CODES[problem.kind] as string);
+    throw new ModelError(code, path, `cannot read ${what}: ${problem.detail}`);
+  }
+}
+
 /** Validates a parsed manifest object; `source` names it in errors. */
 export function parseManifest(value: unknown, source: string): ModelManifest {
   const parsed = manifestSchema.safeParse(value);
@@ -83,12 +111,7 @@ export function parseManifest(value: unknown, source: string): ModelManifest {
 export function readModelFolder(dir: string): ModelFolder {
   const manifestPath = join(dir, 'manifest.json');
   const onnxPath = join(dir, 'model.onnx');
-  let text: string;
-  try {
-    text = readFileSync(manifestPath, 'utf8');
-  } catch (error) {
-    throw new ModelError('missing-manifest', manifestPath, `cannot read the model manifest (${(error as NodeJS.ErrnoException).code ?? error})`);
-  }
+  const text = readModelFile(manifestPath, MAX_MANIFEST_BYTES, 'missing-manifest', 'the model manifest').toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -96,12 +119,7 @@ export function readModelFolder(dir: string): ModelFolder {
     throw new ModelError('bad-manifest', manifestPath, `malformed JSON: ${(error as Error).message}`);
   }
   const manifest = parseManifest(json, manifestPath);
-  let onnx: Uint8Array;
-  try {
-    onnx = readFileSync(onnxPath);
-  } catch (error) {
-    throw new ModelError('missing-model', onnxPath, `cannot read the model (${(error as NodeJS.ErrnoException).code ?? error})`);
-  }
+  const onnx = readModelFile(onnxPath, MAX_MODEL_BYTES, 'missing-model', 'the model');
   const actual = createHash('sha256').update(onnx).digest('hex');
   if (actual !== manifest.sha256) {
     throw new ModelError('checksum-mismatch', onnxPath, `sha256 is ${actual} but manifest.json says ${manifest.sha256}: the model file does not belong to this manifest`);

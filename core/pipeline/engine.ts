@@ -33,12 +33,4 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-/** Inference failed for a reason that is not the input's fault (model crash, server down). */
-export class EngineError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'EngineError';
-    this.code = code;
-  }
-}
+export { EngineError, EngineErrorCode } from '../errors';

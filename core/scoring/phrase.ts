@@ -207,7 +207,7 @@ export function judgePhrases(phrases: readonly PhraseToJudge[], aligner: PhraseA
   return phrases.map((p, i) => {
     const input = inputs[i] as ReturnType<typeof alignInputOf>;
     const lp = p.hypothesis.logProbs;
-    const look = secondLook && lp ? { ...secondLook, lp, frameMs: p.hypothesis.frameMs } : undefined;
+    const look = secondLook && lp ? { ...secondLook, lp, frameMs: p.hypothesis.frameMs, windows: new Map() } : undefined;
     return judgeAligned(p, alignments[i] as ReturnType<PhraseAligner['align']>, input.freeLead, input.freeTrail, look, clock);
   });
 }

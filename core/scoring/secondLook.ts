@@ -97,23 +97,51 @@ function hasEvidence(lp: FrameLogProbs, labels: ArrayLike<number>, from: number,
 }
 
 /**
+ * The CTC log-likelihood of every catalog element (NaN where the vocabulary cannot spell it) and of
+ * silence over one window. Independent of the item, so items that share a window (several omitted
+ * items in one gap) share one computation: the cost of a phrase's second looks is bounded by its
+ * frames × elements, not by its item count.
+ */
+export interface WindowScores {
+  readonly elements: Float64Array;
+  readonly silence: number;
+}
+
+/** Scores every element over [fromFrame, toFrame) (see {@link WindowScores}). */
+export function scoreWindow(lp: FrameLogProbs, window: LookWindow, catalog: ItemCatalog, spelled: ElementTokens): WindowScores {
+  const elements = new Float64Array(catalog.elements.length).fill(Number.NaN);
+  catalog.elements.forEach((_, id) => {
+    const labels = spelled.tokens[id];
+    if (labels) elements[id] = ctcLogLikelihood(lp, labels, window.fromFrame, window.toFrame);
+  });
+  return { elements, silence: ctcLogLikelihood(lp, [], window.fromFrame, window.toFrame) };
+}
+
+/**
  * Scores one window: the best of the item's pronunciations and accepted variants against the best
  * of every other element and silence. Undefined when no acceptable element fits the window or, with
- * `minEvidence`, the best one lacks evidence.
+ * `minEvidence`, the best one lacks evidence. `scores` reuses a {@link scoreWindow} of the same window.
  */
-export function lookAgain(lp: FrameLogProbs, window: LookWindow, item: Item, catalog: ItemCatalog, spelled: ElementTokens, minEvidence = 0): SecondLookResult | undefined {
+export function lookAgain(
+  lp: FrameLogProbs,
+  window: LookWindow,
+  item: Item,
+  catalog: ItemCatalog,
+  spelled: ElementTokens,
+  minEvidence = 0,
+  scores: WindowScores = scoreWindow(lp, window, catalog, spelled),
+): SecondLookResult | undefined {
   const { fromFrame, toFrame } = window;
   if (toFrame <= fromFrame) return undefined;
   const acceptable = new Map<string, boolean>();
   for (const p of item.pronunciations) acceptable.set(p, true);
   for (const p of item.accepted) if (!acceptable.has(p)) acceptable.set(p, false);
   let best: { element: string; canonical: boolean; ll: number } | undefined;
-  let other = ctcLogLikelihood(lp, [], fromFrame, toFrame);
+  let other = scores.silence;
   let otherName: string | null = null;
   catalog.elements.forEach((element, id) => {
-    const labels = spelled.tokens[id];
-    if (!labels) return;
-    const ll = ctcLogLikelihood(lp, labels, fromFrame, toFrame);
+    const ll = scores.elements[id] as number;
+    if (Number.isNaN(ll)) return;
     const canonical = acceptable.get(element);
     if (canonical === undefined) {
       if (ll > other) {
@@ -143,6 +171,19 @@ export interface SecondLookConfig {
 export interface SecondLook extends SecondLookConfig {
   readonly lp: FrameLogProbs;
   readonly frameMs: number;
+  /** Scores of the windows already looked at in this phrase, by `from:to` (filled by {@link reconsider}). */
+  readonly windows?: Map<string, WindowScores>;
+}
+
+/** The scores of `window`, computed once per phrase when `look` carries a window cache. */
+function windowScores(look: SecondLook, window: LookWindow): WindowScores {
+  const key = `${window.fromFrame}:${window.toFrame}`;
+  let scores = look.windows?.get(key);
+  if (!scores) {
+    scores = scoreWindow(look.lp, window, look.catalog, look.spelled);
+    look.windows?.set(key, scores);
+  }
+  return scores;
 }
 
 /** Builds the shared settings; throws a RangeError for a negative or non-finite margin. */
@@ -171,7 +212,8 @@ export function substitutionWindow(look: SecondLook, elements: readonly Hypothes
  */
 export function reconsider(look: SecondLook, verdict: ItemVerdict, item: Item, window: LookWindow): ItemVerdict {
   if (verdict.verdict !== Verdict.Substituted && verdict.verdict !== Verdict.Omitted) return verdict;
-  const result = lookAgain(look.lp, window, item, look.catalog, look.spelled, look.minEvidence);
+  if (window.toFrame <= window.fromFrame) return verdict;
+  const result = lookAgain(look.lp, window, item, look.catalog, look.spelled, look.minEvidence, windowScores(look, window));
   if (!result || result.expectedLogLik + look.margin < result.otherLogLik) return verdict;
   // The posterior of the expected reading against the best alternative, with the margin as the
   // prior odds the judge gives it (so a revised verdict is never reported as less than even odds).

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { ReadScoreFault } from '../../core/errors';
 
 /** Shape of a tensor in metadata (Triton uses -1 for a variable dimension). */
 export interface TensorMetadata {
@@ -107,16 +108,15 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** A failed call after its retries, with the gRPC status of the last attempt. */
-export class TritonCallError extends Error {
+/** A failed call after its retries, with the gRPC status of the last attempt (code `call-failed`). */
+export class TritonCallError extends ReadScoreFault {
   constructor(
     readonly method: string,
     readonly grpcCode: number,
     readonly attempts: number,
     details: string,
   ) {
-    super(`${method} failed after ${attempts} attempt(s): ${grpc.status[grpcCode] ?? grpcCode}: ${details}`);
-    this.name = 'TritonCallError';
+    super('call-failed', `${method} failed after ${attempts} attempt(s): ${grpc.status[grpcCode] ?? grpcCode}: ${details}`);
   }
 }
 

@@ -12,7 +12,7 @@ import type { PhraseLogits } from '../../core/decode';
 import { ConfigError, ModelError } from '../../core/errors';
 import type { ModelFolder, ModelManifest } from '../../core/model';
 import { type Engine, type EngineDescription, EngineError, type Inference } from '../../core/pipeline/engine';
-import { BatchBuffers, splitLogits } from '../logits';
+import { BatchBuffers, logitsProblem, splitLogits } from '../logits';
 import { CircuitBreaker } from './breaker';
 import { type ModelInferResponse, type ModelMetadata, TritonCallError, TritonClient } from './client';
 import type { TritonConfig } from './config';
@@ -189,8 +189,18 @@ export class TritonEngine implements Engine {
     try {
       const started = performance.now();
       const logits = await this.remote(batch);
+      const modelMs = performance.now() - started;
+      const problem = this.firstProblem(logits, batch);
+      if (problem && this.config.fallbackToCpu && this.fallback) {
+        // The server answered, but with logits nobody can decode (NaN, Inf, a wrong shape): the
+        // same audio on the CPU engine gives real verdicts. Counted as a failure for the breaker.
+        this.stats.failures++;
+        this.breaker.onFailure();
+        return this.viaFallback(batch, new EngineError('bad-output', `Triton at ${this.config.url} returned ${problem}`));
+      }
+      // Without a fallback the pipeline's own check leaves just the phrases concerned unscored.
       this.breaker.onSuccess();
-      return { logits, servedBy: 'triton', modelMs: performance.now() - started };
+      return { logits, servedBy: 'triton', modelMs };
     } catch (error) {
       this.stats.failures++;
       this.breaker.onFailure();
@@ -198,6 +208,15 @@ export class TritonEngine implements Engine {
       if (this.breaker.state !== 'closed') return this.viaFallback(batch, failure);
       throw failure;
     }
+  }
+
+  /** The first waveform whose logits cannot be decoded, described, or undefined when all can. */
+  private firstProblem(logits: readonly PhraseLogits[], batch: readonly Float32Array[]): string | undefined {
+    for (let i = 0; i < batch.length; i++) {
+      const problem = logitsProblem(logits[i], (batch[i] as Float32Array).length, this.manifest);
+      if (problem) return `${problem} for waveform ${i} of ${batch.length}`;
+    }
+    return undefined;
   }
 
   private async viaFallback(batch: readonly Float32Array[], reason: unknown): Promise<Inference> {

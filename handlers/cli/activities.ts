@@ -1,8 +1,8 @@
 /** Finds activity manifests on disk: a file, a folder holding activity.json, or a tree of them. */
 import { type Dirent, existsSync, readdirSync, type Stats, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { fileKind, fileProblemOf } from '../../adapters/local/regularFile';
 import { ActivityInputError } from '../../core/errors';
+import { fileKind, fileProblemOf } from '../../core/files';
 
 const MANIFEST = 'activity.json';
 

@@ -5,9 +5,9 @@
  */
 import { type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileKind, fileProblemOf, regularFileProblem } from '../../adapters/local/regularFile';
 import { prepareResultFolder } from '../../adapters/local/resultFolder';
 import { ConfigError, ModelError } from '../../core/errors';
+import { fileKind, fileProblemOf, regularFileProblem } from '../../core/files';
 
 /** The files of a model folder that the model reader opens. */
 const MODEL_FILES = ['manifest.json', 'model.onnx'] as const;

@@ -94,8 +94,9 @@ describe('engine output checked in the pipeline', () => {
   });
 });
 
-describe('a Triton server returning NaN logits (stand-in over TLS, with the CPU fallback configured)', () => {
-  it('gives an unscored phrase, not verdicts decoded from NaN', async () => {
+describe('a Triton server returning NaN logits for one phrase (stand-in over TLS)', () => {
+  /** A stand-in whose batch row 1 (phrase 1) carries 40 NaN logits, and a Triton engine on it. */
+  async function nanTriton(fallbackToCpu: boolean) {
     const model = readModelFolder(modelDir);
     const onnx = await onnxLogits(model);
     const ca = createTestCa();
@@ -106,23 +107,47 @@ describe('a Triton server returning NaN logits (stand-in over TLS, with the CPU 
         const out = await onnx.fn(input, shape);
         const data = out.data.slice();
         const perRow = data.length / shape[0];
-        data.fill(Number.NaN, perRow, perRow + 40); // row 1: phrase 1
+        data.fill(Number.NaN, perRow, perRow + 40);
         return { data, dims: out.dims };
       },
     });
     const triton = await TritonEngine.load({
-      config: parseTritonConfig({ url: `https://127.0.0.1:${server.port}`, ca: { pem: ca.caPem }, fallbackToCpu: true }),
+      config: parseTritonConfig({ url: `https://127.0.0.1:${server.port}`, ca: { pem: ca.caPem }, fallbackToCpu }),
       model,
-      fallback: await CpuOnnxEngine.load(model),
+      ...(fallbackToCpu ? { fallback: await CpuOnnxEngine.load(model) } : {}),
     });
+    return {
+      triton,
+      close: async () => {
+        await triton.close();
+        await server.close();
+        await onnx.release();
+      },
+    };
+  }
+
+  it('with --fallback-cpu the CPU engine scores the activity: every phrase gets true verdicts', async () => {
+    const { triton, close } = await nanTriton(true);
+    try {
+      const result = await scoreActivity(act, triton, audio(), { padSec: 0 });
+      validateActivityResult(result, 'result');
+      expect(result.status).toBe('scored');
+      expect(result.phrases.map((p) => p.items.map((v) => v.verdict))).toEqual([['correct', 'correct'], ['correct'], ['correct']]);
+      expect(result.engine).toBe('cpu-onnx (triton fallback)');
+      expect(triton.stats).toMatchObject({ fallbacks: 1, failures: 1 });
+    } finally {
+      await close();
+    }
+  });
+
+  it('without a fallback only that phrase is unscored, not verdicts decoded from NaN', async () => {
+    const { triton, close } = await nanTriton(false);
     try {
       const result = await scoreActivity(act, triton, audio(), { padSec: 0 });
       expectOnlyPhrase1Unscored(result, /^phrase 1: triton returned logit NaN at frame 0/);
       expect(result.engine).toBe('triton');
     } finally {
-      await triton.close();
-      await server.close();
-      await onnx.release();
+      await close();
     }
   });
 });

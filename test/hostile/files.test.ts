@@ -18,7 +18,7 @@ const errno = (code: string) => Object.assign(new Error(`${code}: injected`), { 
 
 describe('errno mapping of local file reads', () => {
   // Imported lazily: on today's code these modules do not exist, and the other tests must still run.
-  const mapping = () => require('../../adapters/local/regularFile') as typeof import('../../adapters/local/regularFile');
+  const mapping = () => require('../../core/files/regularFile') as typeof import('../../core/files/regularFile');
   const audio = () => require('../../adapters/local/audioFiles') as typeof import('../../adapters/local/audioFiles');
 
   it.each([

@@ -6,12 +6,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { createAligner } from '../../aligner';
 import { encodeWav } from '../../core/audio';
 import { DEFAULT_ACTIVITY_LIMITS } from '../../core/config';
 import { ActivityInputError } from '../../core/errors';
 import { loadDefaultCatalog } from '../../core/items';
 import { readModelFolder } from '../../core/model';
 import { parseActivity, scoreActivity } from '../../core/pipeline';
+import { buildCostTable, judgePhrases, secondLookConfig } from '../../core/scoring';
 import { CpuOnnxEngine } from '../../engines/cpuOnnx';
 import { memoryAudio } from '../support/memoryAudio';
 import { craftWave, framesForElements, writeTestModel } from '../support/testModel';
@@ -164,4 +166,40 @@ describe('memory follows what is scored (child process, bundled model)', () => {
     expect(reads).toBeLessThanOrEqual(6);
     expect(maxRssMb).toBeLessThan(1024);
   }, 60_000);
+});
+
+describe('second looks cost what the audio costs, not what the item count costs', () => {
+  it(`${DEFAULT_ACTIVITY_LIMITS.maxItemsPerPhrase} omitted items in one 60 s phrase share one CTC pass per element`, () => {
+    // A phrase nobody answered: 3,000 frames of blank, no element heard, every item omitted, and
+    // every omitted item's window is the same gap. Each full CTC pass reads \`blank\` once.
+    const frames = 3_000;
+    const tokens = ['<pad>', '|', ...catalog.alphabet];
+    const data = new Float32Array(frames * tokens.length).fill(Math.log(0.01 / (tokens.length - 1)));
+    for (let f = 0; f < frames; f++) data[f * tokens.length] = Math.log(0.99);
+    let passes = 0;
+    const logProbs = {
+      data,
+      vocab: tokens.length,
+      separator: 1,
+      get blank() {
+        passes++;
+        return 0;
+      },
+    };
+    const items = Array.from({ length: DEFAULT_ACTIVITY_LIMITS.maxItemsPerPhrase }, (_, i) => catalog.items[i % catalog.items.length] as (typeof catalog.items)[number]);
+    const hypothesis = {
+      elements: [],
+      unparsed: [],
+      frames,
+      frameMs: 20,
+      framePosterior: new Float32Array(frames).fill(0.99),
+      frameIsBlank: new Uint8Array(frames).fill(1),
+      logProbs,
+    };
+    const aligner = createAligner(buildCostTable(catalog));
+    const [result] = judgePhrases([{ phraseIndex: 0, items, hypothesis, leadMs: 0, ownMs: frames * 20 }], aligner, catalog.elements.length, secondLookConfig(catalog, tokens));
+    expect(result?.items.map((v) => v.verdict)).toEqual(items.map(() => 'omitted'));
+    // One pass per spellable element plus one for silence, for the one window (200 × 87 before).
+    expect(passes).toBeLessThanOrEqual(catalog.elements.length + 1);
+  });
 });

@@ -4,11 +4,13 @@
  * counts. Loading and `readscore model check` must refuse each with a ModelError or ConfigError
  * naming the file and the problem (CLI exit 2), before scoring anything.
  */
+
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, ModelError } from '../../core/errors';
-import { readModelFolder } from '../../core/model';
+import { MAX_MANIFEST_BYTES, readModelFolder } from '../../core/model';
 import { CpuOnnxEngine } from '../../engines/cpuOnnx';
 import { checkModel } from '../../handlers/cli/modelCheck';
 import { buildOnnxModel } from '../support/onnxBuilder';
@@ -98,5 +100,50 @@ describe('thread counts', () => {
 
   it('the engine refuses 1,000,000 threads before creating a session', async () => {
     await expect(CpuOnnxEngine.load(readModelFolder(writeTestModel()), { intraOpThreads: 1_000_000 })).rejects.toThrow(/intraOpThreads: must be an integer from 1 to 64/);
+  });
+});
+
+describe('the model folder reader reads regular files of bounded size only (whoever calls it: CLI, Lambda, tools)', () => {
+  const refused = (dir: string) => {
+    try {
+      readModelFolder(dir);
+    } catch (error) {
+      return error as ModelError;
+    }
+    throw new Error('readModelFolder accepted the folder');
+  };
+
+  it('a FIFO as manifest.json or model.onnx is refused without being opened (no hang)', () => {
+    for (const name of ['manifest.json', 'model.onnx']) {
+      const dir = writeTestModel();
+      rmSync(join(dir, name));
+      execFileSync('mkfifo', [join(dir, name)]);
+      const error = refused(dir);
+      expect(error).toBeInstanceOf(ModelError);
+      expect(error.code).toBe('not-a-file');
+      expect(error.message).toMatch(new RegExp(`${name.replace('.', '\\.')}: cannot read the model( manifest)?: is a FIFO \\(named pipe\\), not a regular file$`));
+    }
+  });
+
+  it('model.onnx linked to /dev/zero is refused, not read forever', () => {
+    const dir = writeTestModel();
+    rmSync(join(dir, 'model.onnx'));
+    symlinkSync('/dev/zero', join(dir, 'model.onnx'));
+    expect(refused(dir)).toMatchObject({ code: 'not-a-file', message: expect.stringMatching(/model\.onnx: cannot read the model: is a character device, not a regular file$/) });
+  });
+
+  it(`a manifest.json above ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB is refused before it is read`, () => {
+    const dir = writeTestModel();
+    writeFileSync(join(dir, 'manifest.json'), `{"pad":"${'x'.repeat(MAX_MANIFEST_BYTES)}"}`);
+    expect(refused(dir)).toMatchObject({
+      code: 'too-large',
+      message: expect.stringMatching(/manifest\.json: cannot read the model manifest: the file is 1\.0 MiB; the largest file read is 1\.0 MiB$/),
+    });
+  });
+
+  it('a missing manifest keeps its code and says so', () => {
+    const dir = writeTestModel();
+    rmSync(join(dir, 'manifest.json'));
+    expect(refused(dir)).toMatchObject({ code: 'missing-manifest', message: expect.stringMatching(/manifest\.json: cannot read the model manifest: not found$/) });
   });
 });

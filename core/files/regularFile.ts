@@ -3,7 +3,7 @@
  * is opened, so nothing blocks or streams forever), at most `maxBytes`, every operating-system
  * failure turned into a {@link FileProblem} its caller maps to a typed input error.
  */
-import { constants, type Stats, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 
 /** Why a file could not be read, in terms a caller maps to its own error code. */
@@ -131,6 +131,35 @@ export async function readRegularFile(path: string, options: ReadRegularFileOpti
     return filled === buffer.length ? buffer : buffer.subarray(0, filled);
   } finally {
     await handle.close().catch(() => {});
+  }
+}
+
+/**
+ * The synchronous {@link readRegularFile}, for start-up reads (a model folder): stat'ed first, opened
+ * non-blocking, checked again on the descriptor, at most `maxBytes`. Failures are FileProblems.
+ */
+export function readRegularFileSync(path: string, options: ReadRegularFileOptions): Buffer {
+  if (path.includes('\0')) throw new FileProblem(FileProblemKind.Unreadable, 'the path contains a NUL character');
+  let fd: number | undefined;
+  try {
+    const before = statSync(path);
+    refuseIrregular(before, options.maxBytes);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (options.noFollow ? constants.O_NOFOLLOW : 0));
+    const opened = fstatSync(fd);
+    refuseIrregular(opened, options.maxBytes);
+    if (opened.ino !== before.ino || opened.dev !== before.dev) throw new FileProblem(FileProblemKind.Unreadable, 'the file changed while it was being opened');
+    const buffer = Buffer.allocUnsafe(opened.size);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === buffer.length ? buffer : buffer.subarray(0, filled);
+  } catch (error) {
+    return rethrow(error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
