@@ -1,31 +1,45 @@
 /**
- * Aligner benchmark: µs per alignment (median of repeated timed passes) for the native module,
- * the TypeScript fallback and the previous system's Myers diff + pairing (baseline), on the
- * committed inputs in aligner/bench/data. Prints a table and writes JSON.
+ * `npm run bench:aligner`: the aligner against the previous system's, pure Rust to pure Rust —
+ * instructions per alignment under callgrind of the addon's aligner and of the old `similar`-based
+ * Myers aligner (aligner/bench/native), and how often their verdicts differ — plus node wall time
+ * of the native module and the TypeScript fallback, on the committed inputs in aligner/bench/data.
+ * Prints the tables and writes JSON. Needs valgrind, cargo and Debian's librust-similar-dev; without
+ * them it says which is missing and exits 1.
  *
  *   node dist/aligner/bench/run.js [--out bench-results/aligner.json] [--quick]
- *   node dist/aligner/bench/run.js --input phrases.jsonl   # score a JSONL file of {ref, hyp}
+ *   node dist/aligner/bench/run.js --input phrases.jsonl   # the same on a JSONL file of {ref, hyp}
  *
  * `--input` lines are {"ref": [...], "hyp": [...], "freeLead"?: n, "freeTrail"?: n} where ref/hyp
  * hold either ids (numbers, item ids / element ids of data/table.json) or names (strings from
  * its itemNames / elementNames).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type AlignInput, type Alignment, type CostTable, createAligner, nativeStatus } from '../index';
-import { baselineAlign } from './baseline';
+import { printTable } from '../../tools/bench/report';
+import { type AlignInput, type CostTable, createAligner, nativeStatus, type PhraseAligner } from '../index';
+import { buildRustBench, compareInRust, missingRustPrerequisites, type RustComparison, writeCasesText, writeTableText } from './rustBaseline';
 
 interface BenchTable extends CostTable {
   itemNames: string[];
   elementNames: string[];
 }
 
-/** The data folder beside this file (tsx) or in the source tree (compiled to dist/aligner/bench). */
-function dataDir(): string {
-  const candidates = [join(__dirname, 'data'), join(__dirname, '..', '..', '..', 'aligner', 'bench', 'data')];
-  const found = candidates.find((d) => existsSync(join(d, 'table.json')));
-  if (found === undefined) throw new Error(`benchmark data not found in ${candidates.join(' or ')}`);
+/** A workload: the Rust comparison and the node wall times of the same inputs. */
+interface Row {
+  scenario: string;
+  description: string;
+  rust: RustComparison;
+  /** µs per alignment through align() (median of timed passes); null without the native module. */
+  nativeUs: number | null;
+  tsUs: number;
+}
+
+/** The aligner/bench folder of the source tree, beside this file (tsx) or from dist/aligner/bench. */
+function benchDir(): string {
+  const candidates = [__dirname, join(__dirname, '..', '..', '..', 'aligner', 'bench')];
+  const found = candidates.find((d) => existsSync(join(d, 'data', 'table.json')) && existsSync(join(d, 'native', 'Cargo.toml')));
+  if (found === undefined) throw new Error(`benchmark data and crate not found in ${candidates.join(' or ')}`);
   return found;
 }
 
@@ -118,109 +132,140 @@ function parseInputFile(file: string, table: BenchTable): AlignInput[] {
 }
 
 const fmt = (v: number | null): string => (v === null ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const count = (v: number): string => Math.round(v).toLocaleString('en-US');
+const percent = (part: number, whole: number): string => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(2)} %`);
+
+/** Runs the Rust comparison on `inputs` and checks that the bench binary's aligner is the node module's. */
+function compare(binary: string, tableFile: string, work: string, name: string, inputs: readonly AlignInput[], node: PhraseAligner, budgetMs: number): RustComparison {
+  const casesFile = join(work, `${name}.txt`);
+  writeCasesText(casesFile, inputs);
+  const rust = compareInRust(binary, tableFile, casesFile, budgetMs);
+  const nodeCost = node.alignBatch(inputs).reduce((sum, r) => sum + r.cost, 0);
+  if (nodeCost !== rust.newCost) {
+    throw new Error(`${name}: the bench binary's aligner costs ${rust.newCost} in total, the ${node.backend} module ${nodeCost}; they should be the same code`);
+  }
+  return rust;
+}
+
+function printRows(rows: readonly Row[]): void {
+  printTable(
+    'Rust: instructions per alignment (callgrind Ir, one pass after a warm-up pass; exact), wall ns per alignment (median; noisy), verdicts compared item by item',
+    ['scenario', 'alignments', 'new Ir', 'old Ir', 'Ir new/old', 'new ns', 'old ns', 'ns new/old', 'items', 'verdict differs', 'phrases differ', 'old costlier', 'cost new/old'],
+    rows.map(({ scenario, rust: r }) => [
+      scenario,
+      r.alignments,
+      count(r.newInstructions / r.alignments),
+      count(r.oldInstructions / r.alignments),
+      (r.newInstructions / r.oldInstructions).toFixed(2),
+      fmt(r.newNs),
+      fmt(r.oldNs),
+      (r.newNs / r.oldNs).toFixed(2),
+      r.items,
+      `${r.verdictDiffers} (${percent(r.verdictDiffers, r.items)})`,
+      `${r.phrasesDiffer} (${percent(r.phrasesDiffer, r.alignments)})`,
+      r.oldCostlier,
+      `${fmt(r.newCost)} / ${fmt(r.oldCost)}`,
+    ]),
+  );
+}
 
 function main(): void {
   const opts = args(process.argv.slice(2));
-  const dir = dataDir();
-  const table = loadTable(dir);
+  const missing = missingRustPrerequisites();
+  if (missing.length > 0) {
+    process.stderr.write(`bench:aligner: cannot compare with the old aligner, nothing measured:\n${missing.map((m) => `  - ${m}\n`).join('')}`);
+    process.exitCode = 1;
+    return;
+  }
+  const bench = benchDir();
+  const data = join(bench, 'data');
+  const table = loadTable(data);
+  const { binary, similar } = buildRustBench(join(bench, 'native'));
   const status = nativeStatus();
   const native = status.available ? createAligner(table, { backend: 'native' }) : undefined;
   const ts = createAligner(table, { backend: 'ts' });
-  const base = (input: AlignInput): Alignment => baselineAlign(table, input.ref, input.hyp);
   const budget = opts.quick ? 300 : 2000;
-  console.log(`native: ${status.available ? status.path : `unavailable (${status.reason})`}`);
-  console.log(`node ${process.version}, ${availableParallelism()} cpus`);
-
-  if (opts.input !== undefined) {
-    const inputs = parseInputFile(resolve(opts.input), table);
-    const aligner = native ?? ts;
-    const results = aligner.alignBatch(inputs);
-    const row = {
-      file: opts.input,
-      alignments: inputs.length,
-      nativeUs: native ? timePerAlignment(inputs, (i) => native.align(i), budget) : null,
-      tsUs: timePerAlignment(inputs, (i) => ts.align(i), budget),
-      baselineUs: timePerAlignment(inputs, base, budget),
-      totalCost: results.reduce((sum, r) => sum + r.cost, 0),
-    };
-    console.log(`${row.alignments} alignments from ${row.file} (${aligner.backend}): total cost ${row.totalCost}`);
-    console.log(`µs per alignment: native ${fmt(row.nativeUs)}, ts ${fmt(row.tsUs)}, baseline ${fmt(row.baselineUs)}`);
-    writeJson(opts.out, {
-      kind: 'input',
-      ...row,
-      paths: results.map((r) => ({ cost: r.cost, ops: Array.from(r.ops), refIndex: Array.from(r.refIndex), hypIndex: Array.from(r.hypIndex) })),
-    });
-    return;
-  }
-
-  const rows: Array<{ scenario: string; description: string; alignments: number; nativeUs: number | null; tsUs: number; baselineUs: number }> = [];
-  for (const scenario of ['phrase', 'activity', 'long', 'identical']) {
-    const { description, inputs } = loadCases(dir, scenario);
-    rows.push({
+  const work = mkdtempSync(join(tmpdir(), 'readscore-aligner-bench-'));
+  const tableFile = join(work, 'table.txt');
+  writeTableText(tableFile, table);
+  const machine = { date: new Date().toISOString(), node: process.version, cores: cpus().length, cpu: cpus()[0]?.model, similar, native: status };
+  console.log(`native module: ${status.available ? status.path : `unavailable (${status.reason})`}; old aligner: similar ${similar} (Myers)`);
+  console.log(`node ${process.version}, ${cpus().length} cpus`);
+  try {
+    const workloads =
+      opts.input !== undefined
+        ? [{ scenario: 'input', description: opts.input, inputs: parseInputFile(resolve(opts.input), table) }]
+        : ['phrase', 'activity', 'long', 'identical', 'batch'].map((scenario) => ({ scenario, ...loadCases(data, scenario) }));
+    const rows: Row[] = workloads.map(({ scenario, description, inputs }) => ({
       scenario,
       description,
-      alignments: inputs.length,
+      rust: compare(binary, tableFile, work, scenario, inputs, native ?? ts, budget),
       nativeUs: native ? timePerAlignment(inputs, (i) => native.align(i), budget) : null,
       tsUs: timePerAlignment(inputs, (i) => ts.align(i), budget),
-      baselineUs: timePerAlignment(inputs, base, budget),
-    });
-  }
-  {
-    // The same activities through alignBatch (one call, threads): how scoring code should call it.
-    const { inputs } = loadCases(dir, 'activity');
-    const per = (run: () => unknown): number => (timeBatch(run, budget) * 1e3) / inputs.length;
-    rows.push({
-      scenario: 'activity/batch',
-      description: 'the activity inputs through alignBatch (one call for all 200)',
-      alignments: inputs.length,
-      nativeUs: native ? per(() => native.alignBatch(inputs)) : null,
-      tsUs: per(() => ts.alignBatch(inputs)),
-      baselineUs: per(() => inputs.map(base)),
-    });
-  }
-  const batch = loadCases(dir, 'batch');
-  const batchRow = {
-    scenario: 'batch',
-    description: batch.description,
-    phrases: batch.inputs.length,
-    nativeMs: native ? timeBatch(() => native.alignBatch(batch.inputs), budget) : null,
-    tsMs: timeBatch(() => ts.alignBatch(batch.inputs), budget),
-    baselineMs: timeBatch(() => batch.inputs.map(base), budget),
-  };
+    }));
+    printRows(rows);
 
-  console.log('\nscenario        alignments   native µs      ts µs   baseline µs   base/native   ts/native');
-  for (const r of rows) {
-    const vsBase = r.nativeUs ? r.baselineUs / r.nativeUs : null;
-    const vsTs = r.nativeUs ? r.tsUs / r.nativeUs : null;
-    console.log(
-      `${r.scenario.padEnd(15)} ${String(r.alignments).padStart(10)} ${fmt(r.nativeUs).padStart(11)} ${fmt(r.tsUs).padStart(10)} ${fmt(r.baselineUs).padStart(13)} ${fmt(vsBase).padStart(13)} ${fmt(vsTs).padStart(11)}`,
+    const batches = workloads
+      .filter(({ scenario }) => scenario === 'activity' || scenario === 'batch' || scenario === 'input')
+      .map(({ scenario, inputs }) => ({
+        scenario,
+        alignments: inputs.length,
+        nativeMs: native ? timeBatch(() => native.alignBatch(inputs), budget) : null,
+        tsMs: timeBatch(() => ts.alignBatch(inputs), budget),
+      }));
+    printTable(
+      'node wall time (noisy on a shared machine): native module vs TypeScript fallback',
+      ['scenario', 'native µs/align', 'ts µs/align', 'ts/native'],
+      rows.map((r) => [r.scenario, fmt(r.nativeUs), fmt(r.tsUs), r.nativeUs ? fmt(r.tsUs / r.nativeUs) : '-']),
     );
-  }
-  console.log(
-    `batch           ${String(batchRow.phrases).padStart(10)} ${`${fmt(batchRow.nativeMs)} ms`.padStart(11)} ${`${fmt(batchRow.tsMs)} ms`.padStart(10)} ${`${fmt(batchRow.baselineMs)} ms`.padStart(13)}`,
-  );
+    printTable(
+      'node wall time of one alignBatch call over the whole scenario',
+      ['scenario', 'alignments', 'native ms', 'ts ms', 'ts/native'],
+      batches.map((b) => [b.scenario, b.alignments, fmt(b.nativeMs), fmt(b.tsMs), b.nativeMs ? fmt(b.tsMs / b.nativeMs) : '-']),
+    );
 
-  const get = (s: string) => rows.find((r) => r.scenario === s);
-  const activity = get('activity');
-  const long = get('long');
-  const targets = native
-    ? [
-        { target: 'native >= 1.3x faster than baseline on activity', met: (activity?.baselineUs ?? 0) / (activity?.nativeUs ?? 1) >= 1.3 },
-        { target: 'native <= 2.5x baseline time on long', met: (long?.nativeUs ?? Infinity) <= 2.5 * (long?.baselineUs ?? 0) },
-        { target: 'native >= 3x TS on activity', met: (activity?.tsUs ?? 0) / (activity?.nativeUs ?? 1) >= 3 },
-        { target: 'native >= 3x TS on long', met: (long?.tsUs ?? 0) / (long?.nativeUs ?? 1) >= 3 },
-        { target: 'batch of 10,000 phrases <= 50 ms', met: (batchRow.nativeMs ?? Infinity) <= 50 },
-      ]
-    : [];
-  console.log('');
-  for (const t of targets) console.log(`${t.met ? 'met    ' : 'MISSED '} ${t.target}`);
-  writeJson(opts.out, { kind: 'scenarios', node: process.version, cpus: availableParallelism(), native: status, rows, batch: batchRow, targets });
+    const get = (s: string) => rows.find((r) => r.scenario === s);
+    const activity = get('activity');
+    const long = get('long');
+    const batch = batches.find((b) => b.scenario === 'batch');
+    const targets =
+      activity && long && batch
+        ? [
+            { target: 'new aligner >= 1.3x fewer instructions than the old one on activity', met: activity.rust.oldInstructions >= 1.3 * activity.rust.newInstructions },
+            { target: 'new aligner <= 2.5x the old one’s instructions on long', met: long.rust.newInstructions <= 2.5 * long.rust.oldInstructions },
+            ...(native
+              ? [
+                  { target: 'native >= 3x TS wall time on activity', met: activity.tsUs >= 3 * (activity.nativeUs ?? Infinity) },
+                  { target: 'native >= 3x TS wall time on long', met: long.tsUs >= 3 * (long.nativeUs ?? Infinity) },
+                  { target: 'native alignBatch of 10,000 phrases <= 50 ms', met: (batch.nativeMs ?? Infinity) <= 50 },
+                ]
+              : []),
+          ]
+        : [];
+    if (targets.length > 0) console.log('');
+    for (const t of targets) console.log(`${t.met ? 'met    ' : 'MISSED '} ${t.target}`);
+    // With --input, the paths too: what the new aligner makes of the user's phrases.
+    const paths =
+      opts.input === undefined
+        ? undefined
+        : (native ?? ts)
+            .alignBatch(workloads[0]?.inputs ?? [])
+            .map((r) => ({ cost: r.cost, ops: Array.from(r.ops), refIndex: Array.from(r.refIndex), hypIndex: Array.from(r.hypIndex) }));
+    writeJson(opts.out, { kind: opts.input === undefined ? 'scenarios' : 'input', ...machine, rows, batches, targets, ...(paths ? { paths } : {}) });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 function writeJson(file: string, body: unknown): void {
   mkdirSync(dirname(resolve(file)), { recursive: true });
   writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
-  console.log(`wrote ${file}`);
+  console.log(`\nwrote ${file}`);
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`bench:aligner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+}
