@@ -100,6 +100,8 @@ export const ModelCheckCode = {
   StrideMismatch: 'stride-mismatch',
   /** The model produced NaN or Inf logits on a probe. */
   NonFiniteOutput: 'non-finite-output',
+  /** A change at one sample moves logits further away than the manifest's contextSec. */
+  ContextMismatch: 'context-mismatch',
 } as const;
 
 /** Reason codes of {@link EngineError}. */

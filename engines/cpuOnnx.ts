@@ -11,7 +11,7 @@ import type { PhraseLogits } from '../core/decode';
 import { ModelCheckCode, ModelError } from '../core/errors';
 import type { ModelFolder, ModelManifest } from '../core/model';
 import { type Engine, type EngineDescription, EngineError, type Inference } from '../core/pipeline/engine';
-import { BatchBuffers, splitLogits, verifyFrameStride } from './logits';
+import { BatchBuffers, splitLogits, verifyContext, verifyFrameStride } from './logits';
 
 /** Options of the CPU engine. */
 export interface CpuOnnxOptions {
@@ -72,6 +72,7 @@ export class CpuOnnxEngine implements Engine {
     try {
       checkGraph(folder, session);
       await verifyFrameStride((samples) => engine.probe(samples), folder.manifest, join(folder.dir, 'manifest.json'));
+      await verifyContext((batch) => engine.logits(batch), folder.manifest, join(folder.dir, 'manifest.json'));
     } catch (error) {
       await session.release();
       throw error;

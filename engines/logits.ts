@@ -121,3 +121,51 @@ export async function verifyFrameStride(frames: (samples: number) => Promise<num
     );
   }
 }
+
+/**
+ * Checks the manifest's `contextSec` (the receptive field the pipeline relies on to run each
+ * phrase with only that much of its neighbours, core/pipeline/modelWindows.ts): one sample of a
+ * noise probe is changed, and no logit frame further than `contextSec` (plus the frame itself)
+ * from it may move. A manifest that claims too little context is refused: it would change the
+ * frames at phrase boundaries without any other sign.
+ */
+export async function verifyContext(
+  logitsOf: (batch: readonly Float32Array[]) => Promise<PhraseLogits[]>,
+  manifest: Pick<ModelManifest, 'frameStride' | 'sampleRate' | 'contextSec'>,
+  source: string,
+): Promise<void> {
+  if (manifest.contextSec === undefined) return;
+  const { frameStride: stride, sampleRate: rate } = manifest;
+  const context = Math.ceil(manifest.contextSec * rate);
+  const length = 2 * context + 2 * rate;
+  const base = new Float32Array(length);
+  let seed = 12345;
+  for (let i = 0; i < length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    base[i] = (seed / 2 ** 32 - 0.5) * 0.2;
+  }
+  const at = context + rate;
+  const poked = base.slice();
+  poked[at] = (poked[at] as number) + 0.5;
+  const [a, b] = await logitsOf([base, poked]);
+  if (!a || !b) return;
+  const reach = Math.ceil(context / stride) + 1;
+  const poke = Math.floor(at / stride);
+  let furthest = 0;
+  for (let f = 0; f < Math.min(a.frames, b.frames); f++) {
+    for (let v = f * a.vocab; v < (f + 1) * a.vocab; v++) {
+      if (Math.abs((a.data[v] as number) - (b.data[v] as number)) > 1e-5) {
+        furthest = Math.max(furthest, Math.abs(f - poke));
+        break;
+      }
+    }
+  }
+  if (furthest > reach) {
+    const ms = Math.round(((furthest * stride) / rate) * 1000);
+    throw new ModelError(
+      ModelCheckCode.ContextMismatch,
+      source,
+      `a change at one sample moves logits ${ms} ms away, but manifest.json says contextSec ${manifest.contextSec} (raise it to at least ${(Math.ceil(ms / 100) / 10).toFixed(1)})`,
+    );
+  }
+}

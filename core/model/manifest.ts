@@ -39,6 +39,13 @@ const manifestSchema = z
     separator: z.string().min(1),
     frameStride: z.number().int().positive(),
     normalization: z.enum([Normalization.ZeroMeanUnitVariance, Normalization.None]),
+    /**
+     * Seconds of audio on each side that can change a logit frame (the receptive field, rounded
+     * up). With it, the pipeline runs each phrase's own audio plus this much of its neighbours and
+     * takes the padding frames from the neighbours' passes (see core/pipeline/modelWindows.ts).
+     * Absent: unbounded (e.g. a transformer), so each phrase is run with its padding whole.
+     */
+    contextSec: z.number().min(0).max(30).optional(),
     /** The integer version a Triton model repository serves this model under (default 1). */
     servingVersion: z.number().int().positive().optional(),
     description: z.string().optional(),

@@ -11,13 +11,13 @@ import { type ActivityLimits, DEFAULT_ACTIVITY_LIMITS, DEFAULT_PAD_SEC, setting 
 import { decodePhrase, type PhraseLogits } from '../decode';
 import { ActivityInputError, AudioErrorCode, LimitErrorCode, PhraseReasonCode, ReadScoreInputError } from '../errors';
 import { type ItemCatalog, loadDefaultCatalog } from '../items';
-import { normalizeForModel } from '../model';
 import { buildCostTable, type JudgeClock, judgePhrases, type PhraseToJudge, type SecondLookOptions, secondLookConfig, totalsOf } from '../scoring';
 import type { ActivityResult, PhraseResult, StageTimings, Totals, UnscoredReason } from '../scoring/types';
 import { Verdict } from '../scoring/types';
 import type { Activity, Phrase } from './activity';
 import type { AudioSource } from './audioSource';
 import { type Engine, EngineError } from './engine';
+import { assembleLogits, type ModelWindow, modelWindows, windowInput } from './modelWindows';
 
 /** Receives warnings worth a log line (dropped packets). */
 export interface ScoreLogger {
@@ -94,11 +94,13 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
     loaded.map((p) => p.samples),
     Math.round((options.padSec ?? DEFAULT_PAD_SEC) * rate),
   );
-  const logits: (PhraseLogits | undefined)[] = [];
+  // Each phrase's own audio plus its model context (see modelWindows.ts), one batched call.
+  const windows = modelWindows(padded, manifest);
+  const passes: (PhraseLogits | undefined)[] = [];
   const servedBy = new Set<string>();
-  for (const chunk of batches(padded, MAX_BATCH_SEC * rate)) {
+  for (const chunk of batches(windows, MAX_BATCH_SEC * rate)) {
     let t = performance.now();
-    const batch = chunk.map((i) => normalizeForModel(padded[i]?.parts ?? [], manifest));
+    const batch = chunk.map((i) => windowInput(windows[i] as ModelWindow, manifest));
     timings.preprocess += performance.now() - t;
     t = performance.now();
     const inference = await engine.infer(batch);
@@ -112,7 +114,7 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
       const problem = logitsProblem(own, (batch[k] as Float32Array).length, manifest);
       const p = loaded[i] as LoadedPhrase;
       if (problem) p.reason = { code: PhraseReasonCode.EngineOutputInvalid, message: `phrase ${p.phrase.phraseIndex}: ${inference.servedBy} returned ${problem}` };
-      else logits[i] = own;
+      else passes[i] = own;
     });
   }
 
@@ -120,14 +122,13 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   const vocabulary = { tokens: manifest.vocabulary, blank: manifest.blank, separator: manifest.separator, frameMs: (manifest.frameStride / rate) * 1000 };
   const toJudge: PhraseToJudge[] = [];
   loaded.forEach((p, i) => {
-    const pad = padded[i];
-    const own = logits[i];
-    if (!pad || !p.samples || !own) return;
+    if (!windows[i] || !p.samples || !passes[i]) return;
+    const { logits, leadSamples } = assembleLogits(i, windows, passes, manifest.frameStride, manifest.contextSec !== undefined);
     toJudge.push({
       phraseIndex: p.phrase.phraseIndex,
       items: p.phrase.items,
-      hypothesis: decodePhrase(own, vocabulary, catalog),
-      leadMs: (pad.leadSamples / rate) * 1000,
+      hypothesis: decodePhrase(logits, vocabulary, catalog),
+      leadMs: (leadSamples / rate) * 1000,
       ownMs: (p.samples.length / rate) * 1000,
       warnings: p.warnings,
     });

@@ -3,10 +3,11 @@ import { basename, dirname } from 'node:path';
 import { ConfigError } from '../../core/errors';
 import { DEFAULT_BATCH_CONCURRENCY, type Flags } from './args';
 import { ExitCode, failureOf, namingManifest, report } from './failure';
+import { type PoolOutcome, startScoringPool } from './pool';
 import { printable } from './printable';
 import { progressBar } from './progress';
 import { incomplete } from './score';
-import { openScoring } from './scoring';
+import { CLOSE_DEADLINE_MS, closeWithin, loadScorer, type PreparedRun, prepareScoring } from './scoring';
 
 /** Most activities scored at once (each holds its audio and logits in memory). */
 export const MAX_BATCH_CONCURRENCY = 64;
@@ -20,6 +21,37 @@ function concurrencyOf(flags: Flags): number {
   return n;
 }
 
+/** A batch run: the activities, and how one is scored. */
+interface BatchRun extends PreparedRun {
+  score(manifest: string): Promise<PoolOutcome>;
+  /** Per-thread memory, when the run has scoring threads. */
+  memory?(): readonly { heapUsedMb: number; externalMb: number }[];
+  close(): Promise<void>;
+}
+
+/** Every activity in this thread, `concurrency` at a time (the Triton engine: the work is the server's). */
+async function inThisThread(prepared: PreparedRun, flags: Flags): Promise<BatchRun> {
+  const scorer = await loadScorer(prepared.config, flags);
+  return {
+    ...prepared,
+    score: async (manifest) => {
+      try {
+        const { result } = await scorer.score({ manifest });
+        return { ok: true, items: result.totals.items, correct: result.totals.correct, incomplete: incomplete(result) };
+      } catch (error) {
+        return { ok: false, failure: namingManifest(failureOf(error, flags.debug), manifest) };
+      }
+    },
+    close: () => closeWithin(scorer, CLOSE_DEADLINE_MS),
+  };
+}
+
+/** One scoring thread per concurrent activity (the CPU engine), so N activities use N cores. */
+async function threadedRun(prepared: PreparedRun, threads: number, flags: Flags): Promise<BatchRun> {
+  const pool = await startScoringPool(threads, { flags, env: { ...process.env } });
+  return { ...prepared, score: (manifest) => pool.score(manifest), memory: () => pool.memory(), close: () => pool.close() };
+}
+
 /**
  * Scores every activity `target` names. One failing activity — bad input or an internal fault —
  * is reported and counted, never stops the others: every good activity is scored (and written
@@ -28,7 +60,9 @@ function concurrencyOf(flags: Flags): number {
  */
 export async function batchCommand(target: string, flags: Flags): Promise<number> {
   const concurrency = concurrencyOf(flags);
-  const run = await openScoring(target, flags);
+  const prepared = prepareScoring(target, flags);
+  const threads = prepared.config.engine.kind === 'cpu' ? Math.min(concurrency, prepared.manifests.length) : 1;
+  const run = threads > 1 ? await threadedRun(prepared, threads, flags) : await inThisThread(prepared, flags);
   const { manifests } = run;
   for (const problem of run.problems) report(failureOf(problem, flags.debug), '\nreadscore: ');
   const bar = progressBar(manifests.length);
@@ -42,16 +76,15 @@ export async function batchCommand(target: string, flags: Flags): Promise<number
   const worker = async () => {
     while (next < manifests.length) {
       const manifest = manifests[next++] as string;
-      try {
-        const { result } = await run.scorer.score({ manifest });
-        items += result.totals.items;
-        correct += result.totals.correct;
-        if (incomplete(result)) partial++;
-      } catch (error) {
+      const outcome = await run.score(manifest);
+      if (outcome.ok) {
+        items += outcome.items;
+        correct += outcome.correct;
+        if (outcome.incomplete) partial++;
+      } else {
         failed++;
-        const failure = namingManifest(failureOf(error, flags.debug), manifest);
-        if (failure.exit === ExitCode.Internal) internal++;
-        report(failure, '\nreadscore: ');
+        if (outcome.failure.exit === ExitCode.Internal) internal++;
+        report(outcome.failure, '\nreadscore: ');
       }
       bar.tick(printable(basename(dirname(manifest))));
     }
@@ -72,11 +105,16 @@ export async function batchCommand(target: string, flags: Flags): Promise<number
     correct,
     seconds,
     activitiesPerSecond: manifests.length / seconds,
+    threads,
+    /** Peak resident memory of the whole process (every scoring thread included), MB. */
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    /** Per scoring thread: its JS heap and external buffers at its last activity (ORT's native memory is not per thread). */
+    ...(run.memory ? { threadMemoryMb: run.memory().map((m) => ({ heap: Math.round(m.heapUsedMb), external: Math.round(m.externalMb) })) } : {}),
   };
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else
     process.stdout.write(
-      `Scored ${manifests.length - failed}/${manifests.length} activities in ${seconds.toFixed(1)} s (${summary.activitiesPerSecond.toFixed(2)}/s, concurrency ${concurrency}); ${partial} partly unscored; ${correct}/${items} items correct or accepted${run.problems.length ? `; ${run.problems.length} folder(s) could not be read` : ''}\n`,
+      `Scored ${manifests.length - failed}/${manifests.length} activities in ${seconds.toFixed(1)} s (${summary.activitiesPerSecond.toFixed(2)}/s, concurrency ${concurrency}${threads > 1 ? ` on ${threads} threads` : ''}); ${partial} partly unscored; ${correct}/${items} items correct or accepted${run.problems.length ? `; ${run.problems.length} folder(s) could not be read` : ''}\n`,
     );
   if (internal) return ExitCode.Internal;
   return failed || partial || run.problems.length ? ExitCode.BadInput : ExitCode.Scored;

@@ -148,7 +148,7 @@ describe('readscore batch', () => {
     const outDir = join(root, 'out');
     const { code, out, err } = await run('batch', root, '--model', model, '--concurrency', '2', '--out', outDir);
     expect(code).toBe(0);
-    expect(out).toMatch(/Scored 5\/5 activities in .* concurrency 2\); 0 partly unscored; 10\/10 items correct or accepted/);
+    expect(out).toMatch(/Scored 5\/5 activities in .* concurrency 2 on 2 threads\); 0 partly unscored; 10\/10 items correct or accepted/);
     expect(err).toMatch(/\[#+\] 5\/5/);
     for (let i = 0; i < 5; i++) expect(existsSync(join(outDir, `${ID(i)}.json`))).toBe(true);
   });
@@ -162,6 +162,63 @@ describe('readscore batch', () => {
     expect(code).toBe(2);
     expect(out).toMatch(/Scored 1\/2 activities/);
     expect(err).toMatch(/broken\/activity\.json: \(root\): Expected object/);
+  });
+});
+
+describe('readscore batch on scoring threads (CPU engine, --concurrency above 1)', () => {
+  const tree = (name: string) => {
+    const root = mkdtempSync(join(tmpdir(), `readscore-${name}-`));
+    writeActivity(
+      root,
+      'a',
+      [
+        [
+          ['a_letter', 'b_letter'],
+          ['a', 'bi'],
+        ],
+      ],
+      ID(1),
+    );
+    writeActivity(
+      root,
+      'b',
+      [
+        [['c_letter'], ['si']],
+        [['d_letter'], ['di']],
+      ],
+      ID(2),
+    );
+    writeActivity(root, 'c', [[['a_letter'], ['bi']]], ID(3));
+    return root;
+  };
+  /** The result files of a run without their timings (which differ run to run). */
+  const results = (dir: string) =>
+    [1, 2, 3].map((n) => {
+      const result = JSON.parse(readFileSync(join(dir, `${ID(n)}.json`), 'utf8'));
+      delete result.timings;
+      return result;
+    });
+
+  it('writes the same results as one thread', async () => {
+    const root = tree('threads');
+    const one = await run('batch', root, '--model', model, '--concurrency', '1', '--out', join(root, 'one'));
+    const three = await run('batch', root, '--model', model, '--concurrency', '3', '--out', join(root, 'three'));
+    expect([one.code, three.code]).toEqual([0, 0]);
+    expect(one.out).toMatch(/concurrency 1\);/);
+    expect(three.out).toMatch(/Scored 3\/3 activities in .* concurrency 3 on 3 threads\); 0 partly unscored; 4\/5 items correct or accepted/);
+    expect(results(join(root, 'three'))).toEqual(results(join(root, 'one')));
+  });
+
+  it('a model folder that fails to load in the threads is the same exit-2 error as in one thread', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'readscore-badmodel-'));
+    writeFileSync(join(broken, 'manifest.json'), readFileSync(join(model, 'manifest.json')));
+    writeFileSync(join(broken, 'model.onnx'), 'not the model');
+    const root = tree('badmodel');
+    const one = await run('batch', root, '--model', broken, '--concurrency', '1');
+    const two = await run('batch', root, '--model', broken, '--concurrency', '2');
+    expect([one.code, two.code]).toEqual([2, 2]);
+    expect(two.err).toMatch(/model\.onnx: sha256 is [0-9a-f]{64} but manifest\.json says .* \[checksum-mismatch\]/);
+    expect(two.err).toBe(one.err);
   });
 });
 

@@ -35,12 +35,15 @@ function engineFlag(config: ReadScoreConfig): string {
   return config.engine.kind === 'triton' ? '--triton-url' : '--engine';
 }
 
-/**
- * Checks the flags and paths, finds the activities and loads the scorer — in that order, so bad
- * input is refused before the engine is loaded. An engine that cannot be loaded (Triton
- * unreachable, not ready) is the user's configuration: a ConfigError naming the flag.
- */
-export async function openScoring(target: string, flags: Flags, options: Pick<LocalScorerOptions, 'onWrite'> = {}): Promise<ScoringRun> {
+/** The checked flags and paths of a run and the activities it will score, before any engine is loaded. */
+export interface PreparedRun {
+  readonly config: ReadScoreConfig;
+  readonly manifests: readonly string[];
+  readonly problems: readonly ReadScoreInputError[];
+}
+
+/** Checks the flags and paths and finds the activities, in that order: bad input is refused before anything is loaded. */
+export function prepareScoring(target: string, flags: Flags): PreparedRun {
   const config = configFrom(flags);
   checkScoringPaths({
     ...(flags.out !== undefined ? { out: flags.out } : {}),
@@ -48,9 +51,16 @@ export async function openScoring(target: string, flags: Flags, options: Pick<Lo
     ...(config.engine.modelDir !== undefined ? { model: config.engine.modelDir } : {}),
   });
   const { manifests, problems } = findActivities(target);
-  let scorer: Scorer;
+  return { config, manifests, problems };
+}
+
+/**
+ * Loads the scorer of a run (in this thread or a scoring thread). An engine that cannot be loaded
+ * (Triton unreachable, not ready) is the user's configuration: a ConfigError naming the flag.
+ */
+export async function loadScorer(config: ReadScoreConfig, flags: Flags, options: Pick<LocalScorerOptions, 'onWrite'> = {}): Promise<Scorer> {
   try {
-    scorer = await localScorer(config, {
+    return await localScorer(config, {
       ...(flags.out !== undefined ? { outDir: flags.out } : {}),
       ...(flags['audio-root'] !== undefined ? { audioRoot: flags['audio-root'] } : {}),
       ...options,
@@ -59,6 +69,12 @@ export async function openScoring(target: string, flags: Flags, options: Pick<Lo
     if (error instanceof EngineError) throw new ConfigError(error.code, engineFlag(config), `the engine cannot be used: ${error.message}`);
     throw error;
   }
+}
+
+/** {@link prepareScoring}, then {@link loadScorer}. */
+export async function openScoring(target: string, flags: Flags, options: Pick<LocalScorerOptions, 'onWrite'> = {}): Promise<ScoringRun> {
+  const { config, manifests, problems } = prepareScoring(target, flags);
+  const scorer = await loadScorer(config, flags, options);
   return { config, manifests, problems, scorer, close: () => closeWithin(scorer, CLOSE_DEADLINE_MS) };
 }
 

@@ -122,7 +122,8 @@ describe('readscore score: one unreadable phrase never loses the activity', () =
 });
 
 describe('readscore batch: one bad activity never stops the run', () => {
-  it('writes every good activity and prints the summary whatever its neighbours are', async () => {
+  /** Six good activities, a symlink loop, malformed JSON, and one whose audio read hits a genuine fault. */
+  const tree = () => {
     const root = mkdtempSync(join(tmpdir(), 'hostile-batch-'));
     for (let i = 0; i < 6; i++) {
       const dir = join(root, `good${i}`);
@@ -141,7 +142,17 @@ describe('readscore batch: one bad activity never stops the run', () => {
     mkdirSync(internal);
     writeFileSync(join(internal, 'p0.wav'), wav(['a']));
     writeManifest(internal, [{ items: ['a_letter'], audio: 'p0.wav' }], ID(8));
+    return { root };
+  };
+
+  it.each([
+    ['in one thread (--concurrency 1), with a genuine fault injected', '1'],
+    ['on three scoring threads (--concurrency 3)', '3'],
+  ])('writes every good activity and prints the summary whatever its neighbours are: %s', async (_, concurrency) => {
+    const { root } = tree();
+    const threads = concurrency !== '1';
     // A genuine fault (no errno) while reading one activity's audio: it must stay that activity's.
+    // (Injected by a spy in this thread, so only the one-thread run sees it.)
     const realOpen = fsPromises.open;
     const open = jest
       .spyOn(fsPromises, 'open')
@@ -149,16 +160,21 @@ describe('readscore batch: one bad activity never stops the run', () => {
         String(path).includes(`${join('internal', 'p0.wav')}`) ? Promise.reject(new Error('injected fault')) : realOpen(path, ...rest)) as typeof realOpen);
     const out = join(root, 'out');
     try {
-      const outcome = await runCli('batch', root, '--model', model, '--concurrency', '3', '--out', out);
-      expect(outcome.out).toMatch(/Scored 7\/9 activities .*; 1 partly unscored; 6\/6 items correct or accepted/);
+      const outcome = await runCli('batch', root, '--model', model, '--concurrency', concurrency, '--out', out);
       expect(outcome.err).toMatch(/bad-json\/activity\.json: malformed JSON/);
-      expect(outcome.err).toMatch(/internal\/activity\.json: internal error: injected fault/);
-      expect(outcome.code).toBe(1); // an internal fault happened (reported, contained)
+      if (threads) {
+        expect(outcome.out).toMatch(/Scored 8\/9 activities .* on 3 threads\); 1 partly unscored; 7\/7 items correct or accepted/);
+        expect(outcome.code).toBe(2);
+      } else {
+        expect(outcome.out).toMatch(/Scored 7\/9 activities .*; 1 partly unscored; 6\/6 items correct or accepted/);
+        expect(outcome.err).toMatch(/internal\/activity\.json: internal error: injected fault/);
+        expect(outcome.code).toBe(1); // an internal fault happened (reported, contained)
+      }
     } finally {
       open.mockRestore();
     }
     const written = readdirSync(out).sort();
-    expect(written).toEqual([...[0, 1, 2, 3, 4, 5].map((i) => `${ID(i)}.json`), `${ID(7)}.json`].sort());
+    expect(written).toEqual([...[0, 1, 2, 3, 4, 5].map((i) => `${ID(i)}.json`), `${ID(7)}.json`, ...(threads ? [`${ID(8)}.json`] : [])].sort());
     expect(JSON.parse(readFileSync(join(out, `${ID(7)}.json`), 'utf8')).phrases[0].reason.code).toBe('unreadable');
   });
 });

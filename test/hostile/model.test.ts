@@ -7,7 +7,8 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, ModelError } from '../../core/errors';
 import { MAX_MANIFEST_BYTES, readModelFolder } from '../../core/model';
@@ -145,5 +146,28 @@ describe('the model folder reader reads regular files of bounded size only (whoe
     const dir = writeTestModel();
     rmSync(join(dir, 'manifest.json'));
     expect(refused(dir)).toMatchObject({ code: 'missing-manifest', message: expect.stringMatching(/manifest\.json: cannot read the model manifest: not found$/) });
+  });
+});
+
+describe('a manifest contextSec smaller than the receptive field (the bundled model reaches about 0.9 s)', () => {
+  const withContext = (contextSec: number) => {
+    const dir = mkdtempSync(join(tmpdir(), 'model-ctx-'));
+    const bundled = join(__dirname, '..', '..', 'models', 'letters-ctc-1.6.0');
+    copyFileSync(join(bundled, 'model.onnx'), join(dir, 'model.onnx'));
+    const manifest = JSON.parse(readFileSync(join(bundled, 'manifest.json'), 'utf8'));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, contextSec }));
+    return dir;
+  };
+
+  it('0.3 s fails loading with context-mismatch, naming the measured reach', async () => {
+    await expect(CpuOnnxEngine.load(readModelFolder(withContext(0.3)))).rejects.toMatchObject({
+      code: 'context-mismatch',
+      message: expect.stringMatching(/manifest\.json: a change at one sample moves logits \d+ ms away, but manifest\.json says contextSec 0\.3 \(raise it to at least 0\.\d\)$/),
+    });
+  });
+
+  it('the bundled 1.0 s loads', async () => {
+    const engine = await CpuOnnxEngine.load(readModelFolder(withContext(1)));
+    await engine.close();
   });
 });

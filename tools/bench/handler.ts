@@ -25,7 +25,7 @@ import { createScoreHandler } from '../../handlers/lambda/score';
 import { startAppSyncStandIn } from '../aws/appsyncStandIn';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalAws } from '../aws/localAws';
 import { ACTIVITY_COLUMNS, activityRow, readExampleManifest, type StoryRow, uploadActivity } from '../aws/seedActivities';
-import { median, percentile, printTable, runBenchmark, writeJson } from './report';
+import { lambdaCostPer1000, median, percentile, printTable, runBenchmark, writeJson } from './report';
 
 const hexId = (n: number) => n.toString(16).toUpperCase().padStart(32, 'B');
 
@@ -131,7 +131,20 @@ async function main(): Promise<void> {
       [figures.handler, figures.local].map((f) => [f.name, f.activities, f.perMinute.toFixed(1), f.p50.toFixed(0), f.p95.toFixed(0)]),
     );
     process.stdout.write(`\nhandler p50 / baseline p50: ${ratio.toFixed(2)}×; container build (engine load, clients): ${coldMs.toFixed(0)} ms\n`);
-    writeJson(root, 'handler', { ...figures, ratioP50: ratio, containerBuildMs: coldMs, appsyncUpdates: standIn.received.length });
+    // Lambda bills the handler's duration: its p50 here includes moto's S3/Athena and the stand-in's latency.
+    const memoryMb = Number(process.env.READSCORE_BENCH_LAMBDA_MEMORY_MB ?? 3008);
+    const cost = lambdaCostPer1000(figures.handler.p50, memoryMb);
+    const baselineCost = lambdaCostPer1000(figures.local.p50, memoryMb);
+    process.stdout.write(
+      `Lambda cost per 1,000 activities at ${memoryMb} MB: $${cost.usd.toFixed(4)} (baseline CLI duration: $${baselineCost.usd.toFixed(4)}); cost = ${cost.formula}\n`,
+    );
+    writeJson(root, 'handler', {
+      ...figures,
+      ratioP50: ratio,
+      containerBuildMs: coldMs,
+      appsyncUpdates: standIn.received.length,
+      lambdaCostPer1000: { memoryMb, usd: cost.usd, baselineUsd: baselineCost.usd, formula: cost.formula },
+    });
   } finally {
     await standIn.stop();
     await aws.stop();

@@ -42,3 +42,17 @@ export function runBenchmark(name: string, main: () => Promise<void>): void {
     process.exitCode = 1;
   });
 }
+
+/** Lambda pricing the cost lines assume (x86, us-east-1, on-demand, 2026 list price). */
+export const LAMBDA_PRICE = { perGbSecond: 0.0000166667, perMillionRequests: 0.2 } as const;
+
+/**
+ * The Lambda cost of 1,000 activities implied by a measured duration per activity at a memory
+ * size, with the formula that gives it (printed next to the figure, so it can be redone).
+ */
+export function lambdaCostPer1000(msPerActivity: number, memoryMb: number): { usd: number; formula: string } {
+  const gbSeconds = (msPerActivity / 1000) * (memoryMb / 1024);
+  const usd = 1000 * (gbSeconds * LAMBDA_PRICE.perGbSecond + LAMBDA_PRICE.perMillionRequests / 1e6);
+  const formula = `1000 × (${(msPerActivity / 1000).toFixed(3)} s × ${(memoryMb / 1024).toFixed(3)} GB × $${LAMBDA_PRICE.perGbSecond}/GB-s + $${LAMBDA_PRICE.perMillionRequests}/1M requests)`;
+  return { usd, formula };
+}
