@@ -8,7 +8,11 @@
  * Speech in the neighbour padding may answer an item (a late or early answer: canonical or
  * accepted) or match nothing at no cost, but it never counts as a wrong answer: each element has a
  * "heard in padding" twin column (id + elements) whose non-answers cost more than an omission plus
- * a free insertion, so the aligner never chooses them.
+ * a free insertion, so the aligner never chooses them. An answer in the padding costs
+ * `paddingAnswer`, just under an omission and above an omission less an accepted variant: the
+ * phrase's own audio wins over its neighbours' — an item is credited from the padding only when
+ * its own span has nothing for it, never by charging its own answer to another item as a near
+ * miss or a variant (the neighbour's answer is the neighbour's).
  */
 import type { CostTable } from '../../aligner';
 import { type ItemCatalog, PronunciationKind } from '../items';
@@ -23,10 +27,12 @@ export interface CostWeights {
   readonly nearMissFloor: number;
   /** Cost of an accepted variant: far below any error, just above a canonical answer. */
   readonly acceptedVariant: number;
+  /** Cost of an answer heard in the neighbour padding (see the module comment for its bounds). */
+  readonly paddingAnswer: number;
 }
 
 /** Default weights. */
-export const DEFAULT_COST_WEIGHTS: CostWeights = { insert: 1, delete: 1, unrelated: 1, nearMissFloor: 0.5, acceptedVariant: 0.01 };
+export const DEFAULT_COST_WEIGHTS: CostWeights = { insert: 1, delete: 1, unrelated: 1, nearMissFloor: 0.5, acceptedVariant: 0.01, paddingAnswer: 0.995 };
 
 const VOWELS = new Set(['a', 'æ', 'ɛ', 'i', 'ɪ', 'o', 'ɑ', 'u', 'ʌ', 'ɝ', 'γ', 'ɔ', 'ʊ']);
 const CONSONANT_CLASSES: Record<string, string> = {
@@ -85,6 +91,11 @@ export function phoneticDistance(a: string, b: string): number {
 
 /** Builds the aligner's cost table for every (item, element) pair of the catalog, plus padding twins. */
 export function buildCostTable(catalog: ItemCatalog, weights: CostWeights = DEFAULT_COST_WEIGHTS): CostTable {
+  if (!(weights.paddingAnswer > weights.delete - weights.acceptedVariant && weights.paddingAnswer < weights.delete)) {
+    throw new RangeError(
+      `paddingAnswer must lie between delete − acceptedVariant (${weights.delete - weights.acceptedVariant}) and delete (${weights.delete}), got ${weights.paddingAnswer}`,
+    );
+  }
   const items = catalog.items.length;
   const own = catalog.elements.length;
   const columns = 2 * own;
@@ -99,10 +110,13 @@ export function buildCostTable(catalog: ItemCatalog, weights: CostWeights = DEFA
       const k = catalog.kind(item.id, e);
       kind[row + e] = k;
       kind[row + own + e] = k;
-      if (k === PronunciationKind.Canonical) continue;
+      if (k === PronunciationKind.Canonical) {
+        sub[row + own + e] = weights.paddingAnswer;
+        continue;
+      }
       if (k === PronunciationKind.Accepted) {
         sub[row + e] = weights.acceptedVariant;
-        sub[row + own + e] = weights.acceptedVariant;
+        sub[row + own + e] = weights.paddingAnswer + weights.acceptedVariant;
         continue;
       }
       const element = catalog.elements[e] as string;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { createAligner } from '../../aligner';
 import type { Hypothesis, HypothesisElement } from '../decode';
 import { loadDefaultCatalog } from '../items';
-import { buildCostTable, phoneticDistance } from './costs';
+import { buildCostTable, DEFAULT_COST_WEIGHTS, phoneticDistance } from './costs';
 import { judgePhrases, type PhraseToJudge } from './phrase';
 
 const catalog = loadDefaultCatalog();
@@ -128,6 +128,43 @@ describe('phoneticDistance', () => {
     expect(phoneticDistance('bi', 'bi')).toBe(0);
     expect(phoneticDistance('bi', 'di')).toBeLessThan(phoneticDistance('bi', 'ɛks'));
     expect(phoneticDistance('bi', 'ɛks')).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('padding never steals an answer', () => {
+  /** A phrase whose last `trail` elements lie in the next phrase's padding. */
+  const withTrail = (items: string[], heard: string[], trail: number) => phrase(items, heard, { ownMs: (heard.length - trail) * 300 - 50 });
+
+  it("an item's own answer wins over the same answer in the next phrase's audio", () => {
+    // "B" skipped, "D" said; the next phrase starts with "D". Before: b_letter substituted (own
+    // "di", a near miss) and d_letter credited from the padding.
+    expect(verdicts(withTrail(['b_letter', 'd_letter'], ['di', 'di'], 1))).toEqual([
+      ['b_letter', 'omitted', null],
+      ['d_letter', 'correct', 'di'],
+    ]);
+    expect(judge(withTrail(['b_letter', 'd_letter'], ['di', 'di'], 1))?.context).toEqual(['di']);
+  });
+
+  it('nor is an own answer charged to another item as an accepted variant', () => {
+    // ɛn is an accepted variant of m_letter; the own ɛn answers n_letter, the padding's is context
+    expect(verdicts(withTrail(['m_letter', 'n_letter'], ['ɛn', 'ɛn'], 1))).toEqual([
+      ['m_letter', 'omitted', null],
+      ['n_letter', 'correct', 'ɛn'],
+    ]);
+  });
+
+  it('a late answer heard only in the padding is still credited', () => {
+    const result = judge(withTrail(['a_letter', 'b_letter'], ['a', 'bi'], 1));
+    expect(result?.items.map((v) => [v.item, v.verdict, v.inPadding ?? false])).toEqual([
+      ['a_letter', 'correct', false],
+      ['b_letter', 'correct', true],
+    ]);
+  });
+
+  it('the padding cost is checked against the weights it must sit between', () => {
+    expect(() => buildCostTable(catalog, { ...DEFAULT_COST_WEIGHTS, paddingAnswer: 0.5 })).toThrow(
+      /paddingAnswer must lie between delete − acceptedVariant \(0\.99\) and delete \(1\), got 0\.5/,
+    );
   });
 });
 
