@@ -1,10 +1,14 @@
 """Export a LettersCTC model to ONNX (opset 13, dynamic batch/length) + readscore manifest.
 
-    MODEL_VERSION=1.7.0 /usr/bin/python3 export.py [checkpoint]   # -> models/letters-ctc-1.7.0/
+    MODEL_VERSION=1.7.0 /usr/bin/python3 export.py [checkpoint] [out-dir]  # default out-dir: models/letters-ctc-1.7.0/
+    MODEL_VERSION=1.6.1 /usr/bin/python3 export.py ../../models/letters-ctc-1.6.0 work/frontend/letters-ctc-1.6.1
 
 MODEL_VERSION is required: it names the output folder, and having no default is what keeps an
 export from overwriting the bundled model. An existing model folder is replaced only with
-MODEL_OVERWRITE=1.
+MODEL_OVERWRITE=1. The source is a checkpoint (.pt) or an exported model folder, whose graph's
+weights are taken as they are (a new front end for the same weights; the manifest is the source's
+with the new version and checksum). FRONTEND picks the front end written into the graph: `fft`
+(default; `LogMel._forward_fft`) or `dense64` (1.6.0's dense float64 DFT), for A/B comparisons.
 """
 import copy
 import hashlib
@@ -16,7 +20,7 @@ import sys
 import torch
 
 import common as C
-from model import build, count_blocks, fuse_for_inference
+from model import PRECISE_DFTS, build, count_blocks, fuse_for_inference
 
 MODEL_NAME = "letters-ctc"
 INPUT_NAME = "audio"
@@ -37,18 +41,27 @@ def model_version():
     return version
 
 
+def frontend():
+    """The exported front end, from FRONTEND (default "fft"); exits with a clear message on a bad value."""
+    kind = os.environ.get("FRONTEND", "fft").strip() or "fft"
+    if kind not in PRECISE_DFTS:
+        raise SystemExit(f"FRONTEND must be one of {', '.join(PRECISE_DFTS)}, got {kind!r}")
+    return kind
+
+
 def model_dir(version=None):
     """The model folder of `version` (default: MODEL_VERSION, required) inside the repository."""
     return os.path.join(C.REPO, "models", f"{MODEL_NAME}-{version or model_version()}")
 
 
-def output_dir():
-    """The folder a release export writes: MODEL_VERSION's, refused if it already holds a model
-    (the bundled one included) unless MODEL_OVERWRITE=1. run.sh calls this before training so a
-    run fails in its first second, not after hours."""
-    out = model_dir()
+def output_dir(folder=None):
+    """The folder a release export writes (default: MODEL_VERSION's), refused if it already holds a
+    model (the bundled one included) unless MODEL_OVERWRITE=1. run.sh calls this before training so
+    a run fails in its first second, not after hours."""
+    out = os.path.abspath(folder) if folder else model_dir()
     if os.path.exists(os.path.join(out, "model.onnx")) and os.environ.get("MODEL_OVERWRITE") != "1":
-        raise SystemExit(f"{os.path.relpath(out, C.REPO)}/ already holds a model: choose a new MODEL_VERSION, "
+        choose = "another folder" if folder else "a new MODEL_VERSION"
+        raise SystemExit(f"{os.path.relpath(out, C.REPO)}/ already holds a model: choose {choose}, "
                          "or set MODEL_OVERWRITE=1 to replace it")
     return out
 
@@ -59,11 +72,15 @@ def manifest_version(folder):
         return json.load(f)["version"]
 
 
-def export_model(model, out_dir, version, families=None):
+def export_model(model, out_dir, version, families=None, front=None, base_manifest=None):
+    """Writes out_dir/model.onnx and manifest.json (`base_manifest`: a manifest to keep all but the
+    version and checksum of). `front`: the front end, default `frontend()`."""
+    front = front or frontend()
     os.makedirs(out_dir, exist_ok=True)
     m = fuse_for_inference(model)
     m.spec_augment = False
     m.frontend.precise = True
+    m.frontend.precise_dft = front
     dummy = torch.randn(2, 16000)
     tmp = os.path.join(out_dir, "model.onnx.tmp")
     with torch.no_grad():
@@ -71,9 +88,10 @@ def export_model(model, out_dir, version, families=None):
                           output_names=[OUTPUT_NAME], do_constant_folding=True,
                           dynamic_axes={INPUT_NAME: {0: "batch", 1: "samples"},
                                         OUTPUT_NAME: {0: "batch", 1: "frames"}})
-    _unfold_dft(tmp, m.frontend)
+    if front == "dense64":
+        _unfold_dft(tmp, m.frontend)
     os.replace(tmp, os.path.join(out_dir, "model.onnx"))
-    write_manifest(out_dir, version, families)
+    write_manifest(out_dir, version, families, base_manifest)
     return os.path.join(out_dir, "model.onnx")
 
 
@@ -124,10 +142,12 @@ def _unfold_dft(path, frontend):
     onnx.save(g, path)
 
 
-def write_manifest(out_dir, version, families=None):
+def write_manifest(out_dir, version, families=None, base=None):
+    """out_dir/manifest.json for out_dir/model.onnx: `base` (another manifest) with this version and
+    checksum, or the recipe's own fields."""
     with open(os.path.join(out_dir, "model.onnx"), "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
-    man = {
+    man = dict(base, version=version, sha256=sha) if base is not None else {
         "format": "readscore-model/1",
         "name": "letters-ctc",
         "version": version,
@@ -155,23 +175,62 @@ def write_manifest(out_dir, version, families=None):
         f.write("\n")
 
 
-def model_from_state(st):
+def model_from_state(st, front=None):
     """Eval-mode model (BatchNorm folded, precise front end) from a checkpoint dict."""
     blocks = count_blocks(st["model"])
     m = build(st.get("arch", "conv"), blocks=blocks)
     m.load_state_dict(st["model"])
     m = fuse_for_inference(m)
     m.frontend.precise = True
+    m.frontend.precise_dft = front or frontend()
     return m.eval()
 
 
-def load_checkpoint(path):
+def model_from_onnx(path, front=None):
+    """Eval-mode model with the weights of an exported graph (`export_model` names its initializers
+    after the folded model's parameters), so a model whose checkpoint is not kept - the bundled
+    1.6.0 is an average of four - can be re-exported with the same float32 weights."""
+    import onnx
+    from onnx import numpy_helper
+
+    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(path).graph.initializer}
+    blocks = count_blocks(weights)
+    if not blocks or "head.weight" not in weights:
+        raise SystemExit(f"{path}: not a conv letters-ctc export (no blocks.N.dw.weight / head.weight initializers)")
+    m = fuse_for_inference(build("conv", blocks=blocks))
+    state = m.state_dict()
+    unknown = sorted(set(weights) - set(state))
+    missing = sorted(k for k in state if k not in weights and not k.startswith("frontend.")
+                     and not k.endswith("num_batches_tracked"))
+    bad = sorted(k for k in weights if k in state and weights[k].shape != state[k].shape)
+    if unknown or missing or bad:
+        raise SystemExit(f"{path}: initializers do not match a {blocks}-block model: unknown {unknown[:5]}, "
+                         f"missing {missing[:5]}, wrong shape {bad[:5]}")
+    state.update(weights)
+    m.load_state_dict(state)
+    m.frontend.precise = True
+    m.frontend.precise_dft = front or frontend()
+    return m.eval()
+
+
+def load_checkpoint(path, front=None):
+    """(eval-mode model, checkpoint dict) from a checkpoint, or from an exported model folder or
+    model.onnx (then the dict is None)."""
+    onnx_path = os.path.join(path, "model.onnx") if os.path.isdir(path) else path
+    if onnx_path.endswith(".onnx"):
+        return model_from_onnx(onnx_path, front), None
     st = torch.load(path, map_location="cpu")
-    return model_from_state(st), st
+    return model_from_state(st, front), st
 
 
 if __name__ == "__main__":
-    out = output_dir()  # before loading anything: a missing version is the commonest mistake
+    version, front = model_version(), frontend()  # before loading anything: the commonest mistakes
+    out = output_dir(sys.argv[2] if len(sys.argv) > 2 else None)
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(C.WORK, "ckpt", "last.pt")
-    m, st = load_checkpoint(path)
-    print(export_model(m, out, model_version(), families=C.trained_families(st)))
+    m, st = load_checkpoint(path, front)
+    base = None
+    if st is None:  # an exported folder: keep its manifest (vocabulary, description) but for version and checksum
+        src = path if os.path.isdir(path) else os.path.dirname(path)
+        with open(os.path.join(src, "manifest.json"), encoding="utf-8") as f:
+            base = json.load(f)
+    print(export_model(m, out, version, families=C.trained_families(st), front=front, base_manifest=base))
