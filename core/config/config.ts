@@ -58,6 +58,8 @@ export interface ReadScoreConfig {
     readonly limits: ActivityLimits;
     /** false = greedy decoding only. */
     readonly secondLook: false | { readonly margin: number };
+    /** The catalog's scoring policy for activities that do not name one. */
+    readonly policy: 'practice' | 'assessment';
   };
   readonly aws: AwsSettings;
 }
@@ -188,6 +190,7 @@ export function readScoreConfig(source: ConfigSource): ReadScoreConfig {
         maxSegments: get<number>('scoring.limits.maxSegments') ?? DEFAULT_ACTIVITY_LIMITS.maxSegments,
       },
       secondLook: secondLookOn ? { margin: margin ?? DEFAULT_SECOND_LOOK_MARGIN } : false,
+      policy: get<'practice' | 'assessment'>('scoring.policy') ?? 'practice',
     },
     aws,
   };

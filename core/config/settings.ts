@@ -186,6 +186,14 @@ export const SETTINGS: readonly Setting[] = [
     description: 'second-look margin, nats',
   },
   {
+    path: 'scoring.policy',
+    env: 'READSCORE_SCORING_POLICY',
+    flag: 'scoring-policy',
+    parse: oneOf('practice', 'assessment'),
+    defaultText: 'practice',
+    description: "scoring policy of the item catalog (assessment: no letter sound for a name, no name for a sound); an activity's scoringPolicy overrides it",
+  },
+  {
     path: 'scoring.secondLook',
     env: 'READSCORE_SECOND_LOOK',
     parse: boolean,

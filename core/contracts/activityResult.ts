@@ -65,6 +65,8 @@ export const activityResultSchema = z.object({
   modelSha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** `name@version` of the item catalog that judged it. */
   catalog: z.string().min(1),
+  /** The catalog's scoring policy that judged it (`practice`, `assessment`); versioned with the catalog. */
+  scoringPolicy: z.string().min(1).optional(),
   aligner: z.enum(['native', 'ts']),
   timings: z.object({ read: ms, resample: ms, preprocess: ms, inference: ms, model: ms, decode: ms, align: ms, secondLook: ms.optional(), total: ms }),
 });

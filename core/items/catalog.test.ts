@@ -60,3 +60,46 @@ describe('buildCatalog validation', () => {
     expect(() => buildCatalog(withChange(change), 'bad.json')).toThrow(/^bad\.json: /);
   });
 });
+
+describe('scoring policies (versioned with the catalog)', () => {
+  const catalog = loadDefaultCatalog();
+  const answers = (c: ReturnType<typeof loadDefaultCatalog>, item: string) => [c.item(item).pronunciations, c.item(item).accepted];
+
+  it('practice is the catalog as written and the default; assessment drops the letter sound for a name and the name for a sound', () => {
+    expect([catalog.policy, catalog.policies]).toEqual(['practice', ['practice', 'assessment']]);
+    const strict = catalog.underPolicy('assessment');
+    expect(strict.policy).toBe('assessment');
+    expect(answers(catalog, 'b_letter')).toEqual([['bi'], ['b']]);
+    expect(answers(strict, 'b_letter')).toEqual([['bi'], []]); // the sound of B is not its name
+    expect(answers(catalog, 'e_sound')).toEqual([
+      ['ɛ', 'i'],
+      ['ɪ', 'æ'],
+    ]);
+    expect(answers(strict, 'e_sound')).toEqual([['ɛ'], ['ɪ', 'æ']]); // the name of E is not its sound
+    expect(answers(strict, 'e_letter')).toEqual([['i'], []]); // a name keeps itself
+    expect(answers(strict, 'o_sound')[0]).toEqual(['ɑ']);
+    expect(answers(strict, 'z_letter')).toEqual([['zi'], []]);
+    // the views share items, ids and elements: an activity parsed once is judged under either
+    expect(strict.items.map((i) => [i.id, i.name])).toEqual(catalog.items.map((i) => [i.id, i.name]));
+    expect(strict.elements).toEqual(catalog.elements);
+    expect(strict.kind(strict.item('b_letter').id, strict.elementId('b') as number)).toBe(PronunciationKind.Other);
+    expect(catalog.underPolicy('assessment')).toBe(strict);
+    expect(strict.underPolicy('practice').item('b_letter').accepted).toEqual(['b']);
+  });
+
+  it('an unknown policy is a CatalogError naming the policies there are', () => {
+    expect(() => catalog.underPolicy('lenient')).toThrow(CatalogError);
+    expect(() => catalog.underPolicy('lenient')).toThrow(/unknown scoring policy "lenient" \(catalog letter-items 1\.1\.0 defines practice, assessment\)/);
+  });
+
+  it('per-item overrides accept or reject given answers, and are validated', () => {
+    const withOverrides = (items: Record<string, { accept?: string[]; reject?: string[] }>) =>
+      buildCatalog({ ...(data as CatalogData), policies: { ...(data as CatalogData).policies, district: { description: 'x', crossKind: 'reject', items } } }, 'test', 'district');
+    const c = withOverrides({ a_letter: { reject: ['ɛ'] }, y_sound: { accept: ['i'] } });
+    expect(c.item('a_letter').accepted).toEqual([]);
+    expect(c.item('y_sound').accepted).toContain('i');
+    expect(() => withOverrides({ q_letter: { reject: ['kyu'] } })).toThrow(/item "q_letter" has no canonical pronunciation left under this policy/);
+    expect(() => withOverrides({ nope: { reject: [] } })).toThrow(/policy "district" overrides unknown item "nope"/);
+    expect(() => withOverrides({ a_letter: { accept: ['qq'] } })).toThrow(/pronunciation "qq" does not parse into a known element/);
+  });
+});

@@ -27,10 +27,36 @@ export interface Item {
 export const PronunciationKind = PairKind;
 export type PronunciationKind = PairKind;
 
+/**
+ * How strictly a catalog judges (versioned with the catalog): `practice` takes the catalog as
+ * written; `assessment` takes no letter sound for a letter name and no letter name for a letter
+ * sound. Policies may also override single items (accept or reject given answers).
+ */
+export const ScoringPolicyName = { Practice: 'practice', Assessment: 'assessment' } as const;
+export type ScoringPolicyName = (typeof ScoringPolicyName)[keyof typeof ScoringPolicyName];
+
+/** A policy as the catalog data file defines it. */
+export interface PolicyData {
+  description: string;
+  /** `accept`: answers of the letter's other item stay; `reject`: they are dropped (see {@link ScoringPolicyName}). */
+  crossKind: 'accept' | 'reject';
+  /** Per item: answers to accept as variants, answers to reject. */
+  items?: Record<string, { accept?: string[]; reject?: string[] }>;
+}
+
 /** A validated catalog with id lookups. */
 export interface ItemCatalog {
   readonly name: string;
   readonly version: string;
+  /** The scoring policy this view of the catalog judges under. */
+  readonly policy: string;
+  /** The policies the catalog defines. */
+  readonly policies: readonly string[];
+  /**
+   * The same catalog (same items, ids and elements) judged under policy `name`; throws a
+   * CatalogError `unknown-policy` for a policy the catalog does not define.
+   */
+  underPolicy(name: string): ItemCatalog;
   /** Phone symbols, one CTC token each. */
   readonly alphabet: readonly string[];
   /** Element strings; the index is the element id. */
@@ -53,6 +79,37 @@ export interface CatalogData {
   alphabet: string[];
   elements: string[];
   items: { item: string; letter: string; kind: string; pronunciations: string[]; accepted: string[] }[];
+  policies?: Record<string, PolicyData>;
+  defaultPolicy?: string;
+}
+
+/**
+ * The item list of `data` under `policy`: with `crossKind: reject`, a sound item loses any answer
+ * that is a canonical pronunciation of its letter's name item, and a name item any answer that is
+ * a canonical pronunciation of its letter's sound item but not of the name itself; then the
+ * policy's per-item overrides apply.
+ */
+export function itemsUnderPolicy(data: CatalogData, policy: PolicyData, fail: (message: string) => never): CatalogData['items'] {
+  const byName = new Map(data.items.map((i) => [i.item, i]));
+  return data.items.map((raw) => {
+    let pronunciations = [...raw.pronunciations];
+    let accepted = [...(raw.accepted ?? [])];
+    if (policy.crossKind === 'reject') {
+      const name = byName.get(`${raw.letter}_letter`);
+      const sound = byName.get(`${raw.letter}_sound`);
+      const foreign = new Set(raw.kind === 'sound' ? (name?.pronunciations ?? []) : (sound?.pronunciations ?? []).filter((p) => !(name?.pronunciations ?? []).includes(p)));
+      pronunciations = pronunciations.filter((p) => !foreign.has(p));
+      accepted = accepted.filter((p) => !foreign.has(p));
+    }
+    const override = policy.items?.[raw.item];
+    if (override) {
+      const reject = new Set(override.reject ?? []);
+      pronunciations = pronunciations.filter((p) => !reject.has(p));
+      accepted = [...accepted.filter((p) => !reject.has(p)), ...(override.accept ?? []).filter((p) => !accepted.includes(p) && !pronunciations.includes(p))];
+    }
+    if (pronunciations.length === 0) fail(`item "${raw.item}" has no canonical pronunciation left under this policy`);
+    return { ...raw, pronunciations, accepted };
+  });
 }
 
 /** Splits an element string into alphabet symbols; returns undefined when a character is not one. */
@@ -65,7 +122,7 @@ function symbolsOf(text: string, alphabet: ReadonlySet<string>): string[] | unde
  * Validates catalog data and builds lookups. Every element must be written in the alphabet, every
  * pronunciation must be a known element, item names must be unique.
  */
-export function buildCatalog(data: CatalogData, source = 'catalog'): ItemCatalog {
+export function buildCatalog(data: CatalogData, source = 'catalog', policyName?: string): ItemCatalog {
   const fail = (message: string): never => {
     throw new CatalogError('invalid-catalog', source, message);
   };
@@ -73,6 +130,13 @@ export function buildCatalog(data: CatalogData, source = 'catalog'): ItemCatalog
   if (!Array.isArray(data.alphabet) || data.alphabet.length === 0) fail('alphabet is empty');
   if (!Array.isArray(data.elements) || data.elements.length === 0) fail('element list is empty');
   if (!Array.isArray(data.items) || data.items.length === 0) fail('item list is empty');
+  const policies: Record<string, PolicyData> = data.policies ?? { [ScoringPolicyName.Practice]: { description: 'the catalog as written', crossKind: 'accept' } };
+  const policy = policyName ?? data.defaultPolicy ?? Object.keys(policies)[0] ?? ScoringPolicyName.Practice;
+  const policyData = policies[policy];
+  if (!policyData)
+    throw new CatalogError('unknown-policy', source, `unknown scoring policy "${policy}" (catalog ${data.catalog} ${data.version} defines ${Object.keys(policies).join(', ')})`);
+  if (policyData.crossKind !== 'accept' && policyData.crossKind !== 'reject') fail(`policy "${policy}" has crossKind "${policyData.crossKind}"`);
+  for (const item of Object.keys(policyData.items ?? {})) if (!data.items?.some((i) => i.item === item)) fail(`policy "${policy}" overrides unknown item "${item}"`);
   const alphabet = new Set(data.alphabet);
   for (const symbol of data.alphabet) {
     if (Array.from(symbol).length !== 1) fail(`alphabet symbol "${symbol}" is not a single character`);
@@ -88,7 +152,8 @@ export function buildCatalog(data: CatalogData, source = 'catalog'): ItemCatalog
   });
   const items: Item[] = [];
   const itemIds = new Map<string, number>();
-  for (const raw of data.items) {
+  const judged = Array.isArray(data.items) ? itemsUnderPolicy(data, policyData, fail) : [];
+  for (const raw of judged) {
     if (itemIds.has(raw.item)) fail(`item "${raw.item}" is listed twice`);
     if (raw.kind !== 'name' && raw.kind !== 'sound') fail(`item "${raw.item}" has kind "${raw.kind}"`);
     if (!Array.isArray(raw.pronunciations) || raw.pronunciations.length === 0) {
@@ -118,9 +183,21 @@ export function buildCatalog(data: CatalogData, source = 'catalog'): ItemCatalog
   }
   const name = data.catalog;
   const version = data.version;
-  return {
+  const views = new Map<string, ItemCatalog>();
+  const catalog: ItemCatalog = {
     name,
     version,
+    policy,
+    policies: Object.keys(policies),
+    underPolicy(other) {
+      if (other === policy) return catalog;
+      let view = views.get(other);
+      if (!view) {
+        view = buildCatalog(data, source, other);
+        views.set(other, view);
+      }
+      return view;
+    },
     alphabet: [...data.alphabet],
     elements: [...data.elements],
     items,
@@ -136,6 +213,7 @@ export function buildCatalog(data: CatalogData, source = 'catalog'): ItemCatalog
     },
     kind: (itemId, elementId) => kinds[itemId * data.elements.length + elementId] as PronunciationKind,
   };
+  return catalog;
 }
 
 /** The bundled catalog (letter-items v1), validated on each call: the composition root builds it once. */

@@ -25,6 +25,8 @@ const phraseSchema = z
 const activitySchema = z.object({
   activityId: z.string().regex(/^[0-9A-F]{32}$/, 'must be 32 upper-case hex characters'),
   storyId: z.string().min(1).optional(),
+  /** The catalog policy this activity is judged under (overrides the run's), e.g. `assessment`. */
+  scoringPolicy: z.string().min(1).optional(),
   phrases: z.array(phraseSchema).min(1, 'the phrase list is empty'),
 });
 
@@ -47,6 +49,8 @@ export interface Phrase {
 export interface Activity {
   readonly activityId: string;
   readonly storyId?: string;
+  /** The scoring policy the manifest asks for (checked against the catalog's policies). */
+  readonly scoringPolicy?: string;
   readonly phrases: readonly Phrase[];
 }
 
@@ -61,6 +65,13 @@ export function parseActivity(value: unknown, catalog: ItemCatalog, source: stri
     throw new ActivityInputError('invalid-activity', source, issues);
   }
   const manifest = parsed.data;
+  if (manifest.scoringPolicy !== undefined && !catalog.policies.includes(manifest.scoringPolicy)) {
+    throw new ActivityInputError(
+      'unknown-policy',
+      source,
+      `scoringPolicy: "${manifest.scoringPolicy}" is not a policy of catalog ${catalog.name} ${catalog.version} (${catalog.policies.join(', ')})`,
+    );
+  }
   const seen = new Set<number>();
   for (const phrase of manifest.phrases) {
     if (seen.has(phrase.phraseIndex)) throw new ActivityInputError('duplicate-phrase', source, `phraseIndex ${phrase.phraseIndex} appears twice`);
@@ -78,7 +89,12 @@ export function parseActivity(value: unknown, catalog: ItemCatalog, source: stri
       return { phraseIndex: p.phraseIndex, items, segments };
     })
     .sort((a, b) => a.phraseIndex - b.phraseIndex);
-  return { activityId: manifest.activityId, ...(manifest.storyId ? { storyId: manifest.storyId } : {}), phrases };
+  return {
+    activityId: manifest.activityId,
+    ...(manifest.storyId ? { storyId: manifest.storyId } : {}),
+    ...(manifest.scoringPolicy ? { scoringPolicy: manifest.scoringPolicy } : {}),
+    phrases,
+  };
 }
 
 /** Parses manifest text (JSON) and validates it. */

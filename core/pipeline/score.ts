@@ -156,6 +156,7 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
     model: `${manifest.name}@${manifest.version}`,
     modelSha256: manifest.sha256,
     catalog: `${catalog.name}@${catalog.version}`,
+    scoringPolicy: catalog.policy,
     aligner: aligner.backend,
     timings,
   };

@@ -80,8 +80,19 @@ export function engineConfigOf(config: ReadScoreConfig, secrets?: SecretReader):
  * const { result } = await scorer.score({ activityId, correlationId });
  */
 export async function createScorer(config: ReadScoreConfig, ports: ScorerPorts): Promise<Scorer> {
-  const catalog = ports.catalog ?? loadDefaultCatalog();
-  const aligner = createAligner(buildCostTable(catalog), { backend: config.aligner });
+  const base = ports.catalog ?? loadDefaultCatalog();
+  // One catalog view and aligner per scoring policy, built on first use and kept (per scorer).
+  const judges = new Map<string, { catalog: ItemCatalog; aligner: PhraseAligner }>();
+  const judge = (policy: string) => {
+    let j = judges.get(policy);
+    if (!j) {
+      const catalog = base.underPolicy(policy);
+      j = { catalog, aligner: createAligner(buildCostTable(catalog), { backend: config.aligner }) };
+      judges.set(policy, j);
+    }
+    return j;
+  };
+  const { catalog, aligner } = judge(config.scoring.policy);
   const engine = ports.engine ?? (await createEngine(engineConfigOf(config, ports.secrets)));
   const logger = ports.logger ?? silentLogger;
   const metrics = ports.metrics ?? noMetrics;
@@ -96,9 +107,10 @@ export async function createScorer(config: ReadScoreConfig, ports: ScorerPorts):
     async score(ref) {
       const loaded = await ports.activities.load(ref);
       const activity = parseActivity(loaded.manifest, catalog, loaded.source);
+      const judged = judge(activity.scoringPolicy ?? config.scoring.policy);
       const scored = await scoreActivity(activity, engine, loaded.audio, {
-        catalog,
-        aligner,
+        catalog: judged.catalog,
+        aligner: judged.aligner,
         padSec: scoring.padSec,
         maxAudioSec: scoring.maxAudioSec,
         limits: scoring.limits,

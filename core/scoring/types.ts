@@ -122,6 +122,8 @@ export interface ActivityResult {
   readonly modelSha256: string;
   /** `name@version` of the item catalog that judged it. */
   readonly catalog: string;
+  /** The catalog's scoring policy that judged it (`practice`, `assessment`; always set by the pipeline, optional in the v1 contract). */
+  readonly scoringPolicy?: string;
   readonly aligner: 'native' | 'ts';
   readonly timings: StageTimings;
 }
