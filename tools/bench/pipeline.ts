@@ -3,9 +3,10 @@
  * RSS, batch throughput on 2 cores, and resampling speed — each with a baseline from the same run.
  * Prints tables and writes bench-results/pipeline.json. Not a test: no assertions on time.
  *
- * The baseline of the warm figures is the same model run the way the pipeline ran every model
- * before `contextSec` (each phrase with its whole padding through the model): a copy of the model
- * folder whose manifest lacks it, scored interleaved with the model in the same process.
+ * The baseline of the warm figures is a model run the way the pipeline ran every model before
+ * `contextSec` (each phrase with its whole padding through the model): a copy of the
+ * `--baseline-model` folder (default: the model itself; `models/letters-ctc-1.6.0` is the same
+ * weights with the old front end) whose manifest lacks it, scored interleaved with the model.
  *
  * Options: --model DIR (default: the bundled model), --runs N (warm runs, default 30),
  * --lambda-memory-mb N (the memory size the cost line assumes, default 3008: the stack's default).
@@ -141,7 +142,9 @@ function batchThroughput(root: string, tree: string, modelDir: string, concurren
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { model: { type: 'string' }, runs: { type: 'string', default: '30' }, 'lambda-memory-mb': { type: 'string', default: '3008' } } });
+  const { values } = parseArgs({
+    options: { model: { type: 'string' }, 'baseline-model': { type: 'string' }, runs: { type: 'string', default: '30' }, 'lambda-memory-mb': { type: 'string', default: '3008' } },
+  });
   const lambdaMemoryMb = Number(values['lambda-memory-mb']);
   const root = projectRoot();
   const modelDir = resolveModelDir(values.model);
@@ -157,7 +160,7 @@ async function main(): Promise<void> {
   process.stderr.write(`bench:pipeline: model ${modelDir}, ${runs} warm runs, ${cpus().length} cores\n`);
 
   // Warm latency, one intra-op thread: the model and its whole-padding baseline, interleaved.
-  const baselineDir = wholePaddingBaseline(modelDir, work);
+  const baselineDir = wholePaddingBaseline(values['baseline-model'] ? resolveModelDir(values['baseline-model']) : modelDir, work);
   const warmOf = async (dir: string) => {
     const engine = await CpuOnnxEngine.load(readModelFolder(dir), { intraOpThreads: 1 });
     const scorer = await localScorer(readScoreConfig({ from: 'flags', flags: {} }), { engine, logger: silentLogger });
@@ -221,7 +224,7 @@ async function main(): Promise<void> {
 
   const rss = Math.max(process.resourceUsage().maxRSS, ...colds.map((c) => c.maxRssKb));
   printTable(
-    `Warm latency per activity (${SECONDS} s audio at ${RATE_IN} Hz, ${PHRASES} phrases, ${ITEMS} items, 1 thread, median of ${runs}); baseline: the same model, every phrase run with its whole padding`,
+    `Warm latency per activity (${SECONDS} s audio at ${RATE_IN} Hz, ${PHRASES} phrases, ${ITEMS} items, 1 thread, median of ${runs}); baseline: ${values['baseline-model'] ?? 'the same model'}, every phrase run with its whole padding`,
     ['stage', 'median ms', 'p90 ms', 'share', 'baseline median ms', 'ratio'],
     stages.map((s) => [
       s,
@@ -289,6 +292,7 @@ async function main(): Promise<void> {
   );
   writeJson(root, 'pipeline', {
     model: modelDir,
+    baselineModel: values['baseline-model'] ?? modelDir,
     activity: { seconds: SECONDS, rate: RATE_IN, phrases: PHRASES, items: ITEMS },
     warmRuns: runs,
     warmMs: warm,
