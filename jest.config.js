@@ -8,6 +8,9 @@ module.exports = {
     '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs', ignoreDynamic: false } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!(@smithy|@aws-sdk)/)'],
+  // A hang guard, not a timing check: on a loaded 2-core machine a Pulumi mock run or a model load
+  // in a hook can pass Jest's 5 s default.
+  testTimeout: 30_000,
   testMatch: ['<rootDir>/{core,engines,aligner,handlers,adapters,tools,test,infra,policies}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/aligner/target/'],
   // Everything the product runs is counted. Left out: tests, declarations, generated code, the

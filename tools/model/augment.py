@@ -2,8 +2,11 @@
 
 An utterance = 1..6 clips of one voice separated by 0.1-0.9 s pauses (a phrase of items), with
 leading/trailing silence, per-clip gain, then optional reverb, band-pass (tablet mic) and additive
-noise (white, pink or babble) at 5-40 dB SNR. Returned waveform is normalised per utterance
-(zero mean, unit variance over the true samples), exactly as the ReadScore pipeline does.
+noise (white, pink or babble; with `room_noise` also a low rumble) at 5-40 dB SNR. Recorded adult
+speech (`real_share` of the draws, families in RECORDED) is made more child-like first for a share
+`p_child` of its utterances (`child_like`: formants and pitch raised, tempo kept or slowed).
+Returned waveform is normalised per utterance (zero mean, unit variance over the true samples),
+exactly as the ReadScore pipeline does.
 """
 import numpy as np
 from scipy.signal import butter, fftconvolve, sosfilt
@@ -13,6 +16,59 @@ import common as C
 SR = C.SR
 # default speed-perturbation range (train.py's SPEED overrides it)
 SPEED_RANGE = (0.9, 1.1)
+# recorded (adult) speech families of real_speech.py
+RECORDED = frozenset(C.RECORDED)
+# child_like: formant/pitch factor (children's formants sit ~15-40 % above an adult woman's) and the
+# resulting duration relative to the recording (children read slower, rarely faster)
+CHILD_SHIFT = (1.05, 1.35)
+CHILD_DURATION = (0.95, 1.35)
+
+
+def wsola(x, rate, frame=480, hop=240, search=160):
+    """Time-stretch by `rate` (output length ≈ len(x) / rate) keeping pitch and formants:
+    waveform-similarity overlap-add, Hann frames of 30 ms, each placed where it best continues the
+    previous one within ±10 ms."""
+    x = np.asarray(x, np.float32)
+    if len(x) < frame + 2 * search or abs(rate - 1.0) < 1e-3:
+        return x
+    win = np.hanning(frame).astype(np.float32)
+    n_out = int(len(x) / rate)
+    n_frames = max(1, (n_out - frame) // hop + 1)
+    out = np.zeros(n_frames * hop + frame, np.float32)
+    norm = np.zeros_like(out)
+    pad = np.concatenate([np.zeros(search, np.float32), x, np.zeros(frame + 2 * search, np.float32)])
+    prev = None
+    for k in range(n_frames):
+        centre = int(k * hop * rate) + search
+        if prev is None:
+            pos = centre
+        else:
+            seg = pad[centre - search: centre + search + frame]
+            # the natural continuation of the last frame, matched against candidate starts
+            corr = np.correlate(seg, prev, mode="valid")
+            energy = np.sqrt(np.convolve(seg ** 2, np.ones(frame, np.float32), mode="valid") + 1e-6)
+            pos = centre - search + int(np.argmax(corr / energy))
+        out[k * hop: k * hop + frame] += pad[pos: pos + frame] * win
+        norm[k * hop: k * hop + frame] += win
+        prev = pad[pos + hop: pos + hop + frame]
+    return (out / np.maximum(norm, 1e-3))[:n_out]
+
+
+def child_like(x, rng, shift=CHILD_SHIFT, duration=CHILD_DURATION):
+    """Adult speech made more child-like: resampling by f raises formants and pitch by f (a shorter
+    vocal tract, a higher voice) and shortens it; WSOLA then brings it to a drawn duration relative
+    to the original, so the tempo stays or slows as children's does. `rng` is a numpy Generator."""
+    f = rng.uniform(*shift)
+    d = rng.uniform(*duration)
+    y = np.interp(np.arange(int(len(x) / f)) * f, np.arange(len(x)), x).astype(np.float32)
+    return wsola(y, 1.0 / (f * d))
+
+
+def brown(rng, n):
+    """Room rumble (ventilation, traffic): integrated white noise, DC removed."""
+    b = np.cumsum(rng.standard_normal(n)).astype(np.float32)
+    b -= np.convolve(b, np.ones(801, np.float32) / 801, mode="same")
+    return b
 
 
 def normalise(x):
@@ -22,12 +78,19 @@ def normalise(x):
 
 class Augmenter:
     def __init__(self, clips, rng, babble_clips=None, max_items=6, p_seq=0.5, max_sec=7.0,
-                 p_noise=0.8, p_reverb=0.3, p_band=0.35, snr=(5.0, 40.0), p_speed=0.0, speed=SPEED_RANGE):
+                 p_noise=0.8, p_reverb=0.3, p_band=0.35, snr=(5.0, 40.0), p_speed=0.0, speed=SPEED_RANGE,
+                 real_share=0.0, p_child=0.0, room_noise=False):
         self.clips = clips
         self.rng = rng
         self.by_voice = {}
         for i, c in enumerate(clips):
             self.by_voice.setdefault(c["voice"], []).append(i)
+        # recorded speech is a few thousand clips beside tens of thousands of synthetic ones: it is
+        # drawn for a fixed share of the utterances instead of in proportion to its count
+        self.real = [i for i, c in enumerate(clips) if c["family"] in RECORDED]
+        self.synth = [i for i, c in enumerate(clips) if c["family"] not in RECORDED]
+        self.real_share = real_share if self.real and self.synth else 0.0
+        self.p_child, self.room_noise = p_child, room_noise
         self.babble = babble_clips if babble_clips is not None else clips
         self.max_items, self.p_seq, self.max_sec = max_items, p_seq, max_sec
         self.p_noise, self.p_reverb, self.p_band, self.snr = p_noise, p_reverb, p_band, snr
@@ -40,7 +103,11 @@ class Augmenter:
 
     def pick(self):
         r = self.rng
-        i = r.integers(len(self.clips))
+        if self.real_share:
+            pool = self.real if r.random() < self.real_share else self.synth
+            i = pool[r.integers(len(pool))]
+        else:
+            i = r.integers(len(self.clips))
         idx = [i]
         if r.random() < self.p_seq:
             same = self.by_voice[self.clips[i]["voice"]]
@@ -114,10 +181,10 @@ class Augmenter:
         if r.random() < self.p_band:
             x = sosfilt(self.filters[r.integers(len(self.filters))], x).astype(np.float32)
         if r.random() < self.p_noise:
-            kind = r.integers(3)
+            kind = r.integers(4 if self.room_noise else 3)
             n = len(x)
             noise = r.standard_normal(n).astype(np.float32) if kind == 0 else (
-                self.pink(n) if kind == 1 else self.babble_noise(n))
+                self.pink(n) if kind == 1 else self.babble_noise(n) if kind == 2 else brown(r, n))
             snr = r.uniform(*self.snr)
             npow = np.mean(noise ** 2) + 1e-12
             x = x + noise * np.sqrt(sig_pow / npow / (10 ** (snr / 10)))
@@ -128,4 +195,6 @@ class Augmenter:
     def sample(self):
         idx = self.pick()
         x, words = self.assemble(idx)
+        if self.p_child and self.clips[idx[0]]["family"] in RECORDED and self.rng.random() < self.p_child:
+            x = child_like(x, self.rng)
         return normalise(self.corrupt(x)), words

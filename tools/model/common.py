@@ -24,6 +24,15 @@ CONSONANTS = [p for p in PHONES if p not in VOWELS]
 # synthesizer families of the training data, as gen_data.py names them -> how EVAL.md, the model card
 # and the manifest name them
 SYNTHESIZERS = {"espeak": "espeak-ng", "flite": "flite", "pico": "SVOX pico", "rhvoice": "RHVoice"}
+# recorded human speech, as real_speech.py names its sources (REAL_SPEECH=1 for train.py)
+RECORDED = {"asterisk": "Asterisk voice prompts (recorded speech)",
+            "klettres": "KLettres alphabets (recorded speech)",
+            "ktuberling": "KTuberling words (recorded speech)"}
+
+
+def family_name(f):
+    """How EVAL.md, the model card and the manifest name a training family."""
+    return SYNTHESIZERS.get(f) or RECORDED.get(f) or f
 
 
 def trained_families(st):
@@ -32,7 +41,8 @@ def trained_families(st):
     fams = {"espeak", "flite"}
     for sg in (st or {}).get("segments") or []:
         fams.update((sg.get("families") or {}).keys())
-    return [f for f in SYNTHESIZERS if f in fams] + sorted(fams - set(SYNTHESIZERS))
+    known = list(SYNTHESIZERS) + list(RECORDED)
+    return [f for f in known if f in fams] + sorted(fams - set(known))
 
 
 def load_items():

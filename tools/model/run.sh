@@ -10,7 +10,11 @@ PY=/usr/bin/python3
 THREADS="${THREADS:-$(nproc)}"
 export THREADS OMP_NUM_THREADS="$THREADS"
 mkdir -p work
-for tool in espeak-ng flite festival node; do
+REAL_SPEECH="${REAL_SPEECH:-0}"   # 1: mix recorded speech (real_speech.py) into training, see README.md
+export REAL_SPEECH
+tools="espeak-ng flite festival node"
+[ "$REAL_SPEECH" = 1 ] && tools="$tools ffmpeg"
+for tool in $tools; do
   command -v "$tool" >/dev/null || { echo "missing $tool (see tools/model/README.md)" >&2; exit 1; }
 done
 $PY -c 'import torch, onnx, scipy, numpy' || { echo "missing python3-torch/onnx/scipy (apt)" >&2; exit 1; }
@@ -19,6 +23,11 @@ $PY -c 'import torch, onnx, scipy, numpy' || { echo "missing python3-torch/onnx/
 OUT_DIR="$($PY -c 'import export; print(export.output_dir())')"
 
 TRAIN_CHUNKS="${TRAIN_CHUNKS:-16}" $PY gen_data.py 2>&1 | tee work/gen.log
+# recorded speech: the training chunk only with REAL_SPEECH=1; its dev split feeds EVAL.md's
+# real-speech section whenever the packages are installed
+if [ "$REAL_SPEECH" = 1 ] || [ -d /usr/share/asterisk/sounds/en_US_f_Allison ]; then
+  command -v ffmpeg >/dev/null && $PY real_speech.py 2>&1 | tee work/real_speech.log
+fi
 rm -f work/train.part*.log
 RESUME="${RESUME:-0}" TRAIN_MINUTES="${TRAIN_MINUTES:-230}" BLOCKS="${BLOCKS:-10}" BATCH_SECONDS="${BATCH_SECONDS:-80}" \
   $PY train.py 2>&1 | tee work/train.log

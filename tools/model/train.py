@@ -1,5 +1,8 @@
 """Train letters-ctc with CTC on synthetic clips (CPU, one thread). Wall-clock-budgeted cosine LR.
 
+REAL_SPEECH=1 mixes in the recorded speech of real_speech.py (work/data/real/train.pkl): REAL_SHARE
+of the utterances are drawn from it, a share P_CHILD of those made more child-like (augment.py).
+
 Periodically saves work/ckpt/last.pt and exports the ONNX model + manifest to the model folder,
 so a usable model exists at all times.
 """
@@ -63,6 +66,24 @@ CKPT = os.environ.get("CKPT_DIR", os.path.join(C.WORK, "ckpt"))
 # writes models/letters-ctc-<version> once the run is averaged)
 EXPORT = os.environ.get("EXPORT_DIR", os.path.join(CKPT, "onnx"))
 DATA = os.path.join(C.WORK, "data")
+# recorded speech (real_speech.py): off unless REAL_SPEECH=1; its dev split is never read here
+REAL_SPEECH = os.environ.get("REAL_SPEECH", "0") == "1"
+REAL_TRAIN = os.path.join(DATA, "real", "train.pkl")
+
+
+def share(name, default):
+    raw = os.environ.get(name, default)
+    try:
+        v = float(raw)
+    except ValueError:
+        v = -1.0
+    if not 0.0 <= v <= 1.0:
+        raise SystemExit(f"{name} must be a share between 0 and 1, got {raw!r}")
+    return v
+
+
+REAL_SHARE = share("REAL_SHARE", "0.3")
+P_CHILD = share("P_CHILD", "0.5")
 
 
 def mislabelled(clip):
@@ -88,7 +109,20 @@ def load_train():
                 else:
                     clips.append(c)
     print(f"dropped {dropped} mislabelled clips (northern-English ʌ, silent voiced stops)", flush=True)
+    if REAL_SPEECH:
+        if not os.path.exists(REAL_TRAIN):
+            raise SystemExit(f"REAL_SPEECH=1 but {REAL_TRAIN} is missing: run real_speech.py first (README.md)")
+        with open(REAL_TRAIN, "rb") as fh:
+            real = pickle.load(fh)
+        clips += real
+        print(f"recorded speech: {len(real)} clips ({REAL_TRAIN}), {100 * REAL_SHARE:.0f} % of utterances, "
+              f"{100 * P_CHILD:.0f} % of those made child-like", flush=True)
     return clips, len(files)
+
+
+def augmenter(clips, rng):
+    real = dict(real_share=REAL_SHARE, p_child=P_CHILD, room_noise=True) if REAL_SPEECH else {}
+    return Augmenter(clips, rng, p_speed=P_SPEED, speed=SPEED, **real)
 
 
 def families(clips):
@@ -158,14 +192,15 @@ def main():
     if step:  # a resumed run draws new utterances instead of replaying the first run's sequence
         rng = np.random.default_rng([SEED, step])
     clips, nfiles = load_train()
-    aug = Augmenter(clips, rng, p_speed=P_SPEED, speed=SPEED)
+    aug = augmenter(clips, rng)
     print(f"train clips {len(clips)} from {nfiles} chunks", flush=True)
     t0 = time.time() - elapsed0
     # wall-clock segments of this run (start/end minutes, threads), kept in every checkpoint
     segments = segments + [{"fromMin": round(elapsed0 / 60, 1), "threads": threads, "fromStep": step,
                             "schedule": SCHEDULE, "lr": LR, "blocks": len(getattr(model, "blocks", ())),
                             "pSpeed": P_SPEED, "speed": list(SPEED),
-                            "vtlp": list(VTLP) if VTLP else None, "families": families(clips)}]
+                            "vtlp": list(VTLP) if VTLP else None, "families": families(clips),
+                            "realSpeech": {"share": REAL_SHARE, "pChild": P_CHILD} if REAL_SPEECH else None}]
     last_export = time.time()
     last_reload = time.time()
     warm = 150
@@ -207,7 +242,7 @@ def main():
             files = sorted(glob.glob(os.path.join(DATA, "train-*.pkl")))
             if len(files) > nfiles:
                 clips, nfiles = load_train()
-                aug = Augmenter(clips, rng, p_speed=P_SPEED, speed=SPEED)
+                aug = augmenter(clips, rng)
                 segments[-1]["families"] = families(clips)
                 print(f"reloaded: train clips {len(clips)} from {nfiles} chunks", flush=True)
             last_reload = time.time()
