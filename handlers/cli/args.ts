@@ -9,11 +9,15 @@ const defaultOf = (path: string) => setting(path).defaultText ?? '';
 /** Activities scored at once by `batch` when --concurrency is not given. */
 export const DEFAULT_BATCH_CONCURRENCY = 2;
 
+/** Second-look margins (nats) of `eval`'s trade-off table when --margins is not given. */
+export const DEFAULT_EVAL_MARGINS: readonly number[] = [0, 1, 2, 3, 4, 6, 8];
+
 /** The help text. */
 export const usage = () =>
   withSettingsNotListed(`Usage:
   readscore score <activity.json|folder> [--json] [--out DIR] [--audio-root DIR] [engine options]
   readscore batch <folder|glob> [--concurrency N] [--out DIR] [--audio-root DIR] [engine options]
+  readscore eval <folder|glob> [--margins 0,1,2] [--json] [--out DIR] [--audio-root DIR] [engine options]
   readscore model check <model-dir> [--threads N]
   readscore triton-repo <model-dir> <out-dir> [--max-batch-size N] [--preferred-batch 8,16] [--max-queue-delay-us N] [--instances N]
   readscore redrive --from DLQ_URL --to QUEUE_URL [--max N]
@@ -34,13 +38,18 @@ Scoring options:
                           explanation of its window and still be accepted on the second look
                           (default ${DEFAULT_SECOND_LOOK_MARGIN}; 0 = plain maximum likelihood)
   --no-second-look        judge greedy CTC decoding only (no rescoring of substituted/omitted items)
+  --scoring-policy P      practice or assessment (default practice: the catalog as written; assessment takes no
+                          letter sound for a name and no name for a sound)
   --audio-root DIR        audio may come from anywhere inside DIR (default: only from inside each
                           manifest's own folder; ../, absolute paths and symlinks leaving it are refused)
   --concurrency N         batch: activities scored at once (default ${DEFAULT_BATCH_CONCURRENCY})
+  --margins LIST          eval: second-look margins of the trade-off table (default ${DEFAULT_EVAL_MARGINS.join(',')};
+                          the second look off and the operating margin are always added)
   --debug                 print stack traces of internal errors
 Limits:
 
 Negative numbers are values too: --pad-sec -1 and --pad-sec=-1 both reach the range check.
+eval reads expected.json beside each activity.json (see examples/); --out DIR writes eval.json and eval.svg.
 Exit codes: 0 scored, 2 bad input (the message names the file and the problem), 1 internal error.`);
 
 /** Adds a line under "Limits:" for every setting with a flag the text above does not describe yet. */
@@ -61,6 +70,7 @@ const CLI_OPTIONS = {
   model: { type: 'string' },
   threads: { type: 'string' },
   concurrency: { type: 'string' },
+  margins: { type: 'string' },
   'pad-sec': { type: 'string' },
   'max-audio-sec': { type: 'string' },
   'second-look-margin': { type: 'string' },
@@ -99,6 +109,7 @@ export interface Flags {
   model?: string;
   threads?: string;
   concurrency?: string;
+  margins?: string;
   'pad-sec'?: string;
   'max-audio-sec'?: string;
   'second-look-margin'?: string;

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * The `readscore` command line: score activities on the embedded CPU default (or a Triton server),
- * check model folders. Exit codes: 0 scored, 2 bad input, 1 internal error. One module per command;
+ * evaluate a model on labelled activities, check model folders. Exit codes: 0 scored, 2 bad input, 1 internal error. One module per command;
  * this one parses the command line, dispatches and maps failures to exit codes.
  */
 import { type Flags, parseCommandLine, usage } from './args';
 import { batchCommand } from './batch';
+import { evalCommand } from './eval';
 import { ExitCode, failureOf, report } from './failure';
 import { checkModel } from './modelCheck';
 import { checkModelFolderFiles } from './preflight';
@@ -22,6 +23,7 @@ const EXIT_GRACE_MS = 500;
 async function dispatch(command: string, rest: readonly string[], flags: Flags): Promise<number | undefined> {
   if (command === 'score' && rest.length === 1) return scoreCommand(rest[0] as string, flags);
   if (command === 'batch' && rest.length === 1) return batchCommand(rest[0] as string, flags);
+  if (command === 'eval' && rest.length === 1) return evalCommand(rest[0] as string, flags);
   if (command === 'model' && rest[0] === 'check' && rest.length === 2) {
     checkModelFolderFiles(rest[1] as string);
     return checkModel(rest[1] as string, flags.threads);
