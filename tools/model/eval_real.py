@@ -237,7 +237,8 @@ def evaluate(model_dir, model=None):
     clips, left = letter_clips(dev, cat)
     truth = build_activities(clips, cat)
     runs = {}
-    for label, extra in (("default second look", ()), ("greedy only (`--no-second-look`)", ("--no-second-look",))):
+    for label, extra in (("default second look", ()), ("assessment policy (`--scoring-policy assessment`)", ("--scoring-policy", "assessment")),
+                         ("greedy only (`--no-second-look`)", ("--no-second-look",))):
         results = {}
         for condition in CONDITIONS:
             results.update(E.run_cli(model_dir, condition, act_dir=ACT_DIR, extra=list(extra)))
