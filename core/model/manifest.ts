@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../errors';
 import { FileProblemKind, fileProblemOf, readRegularFileSync } from '../files';
+import catalogData from '../items/letter-items.v1.json';
+import { tokenMapIssues } from './tokenMap';
 
 /**
  * Model input rates accepted. Speech models run at 8–48 kHz; the bound is checked before anything
@@ -24,6 +26,9 @@ export const Normalization = {
   /** Samples as read, in [-1, 1]. */
   None: 'none',
 } as const;
+
+/** The symbols a token map may map onto: the alphabet of the bundled catalog (the domain brief's). */
+const CATALOG_ALPHABET: readonly string[] = catalogData.alphabet;
 
 const manifestSchema = z
   .object({
@@ -46,6 +51,15 @@ const manifestSchema = z
      * Absent: unbounded (e.g. a transformer), so each phrase is run with its padding whole.
      */
     contextSec: z.number().min(0).max(30).optional(),
+    /**
+     * Model tokens onto catalog symbols (see core/model/tokenMap.ts): an object `{ "ə": "ʌ" }` or a
+     * list of `["ə", "ʌ"]` pairs. Tokens mapped to one symbol are merged (probabilities summed).
+     */
+    tokenMap: z
+      .union([z.record(z.string().min(1), z.string().min(1)), z.array(z.tuple([z.string().min(1), z.string().min(1)]))], {
+        errorMap: (issue, ctx) => ({ message: issue.code === 'invalid_union' ? 'must map model tokens to symbols: { "ə": "ʌ" } or [["ə", "ʌ"]]' : ctx.defaultError }),
+      })
+      .optional(),
     /** The integer version a Triton model repository serves this model under (default 1). */
     servingVersion: z.number().int().positive().optional(),
     description: z.string().optional(),
@@ -54,6 +68,9 @@ const manifestSchema = z
     if (new Set(m.vocabulary).size !== m.vocabulary.length) ctx.addIssue({ code: 'custom', path: ['vocabulary'], message: 'has duplicate tokens' });
     if (!m.vocabulary.includes(m.blank)) ctx.addIssue({ code: 'custom', path: ['blank'], message: `"${m.blank}" is not in the vocabulary` });
     if (!m.vocabulary.includes(m.separator)) ctx.addIssue({ code: 'custom', path: ['separator'], message: `"${m.separator}" is not in the vocabulary` });
+    if (m.tokenMap) {
+      for (const issue of tokenMapIssues(m.tokenMap, m, CATALOG_ALPHABET)) ctx.addIssue({ code: 'custom', path: ['tokenMap', ...issue.path], message: issue.message });
+    }
     if (m.frameStride > m.sampleRate * MAX_FRAME_SEC) {
       ctx.addIssue({ code: 'custom', path: ['frameStride'], message: `${m.frameStride} samples is a frame over ${MAX_FRAME_SEC * 1000} ms at ${m.sampleRate} Hz` });
     }

@@ -1,7 +1,8 @@
 /**
  * Scores one activity: check its size against the activity limits, read and resample every
  * phrase's audio, pad with neighbours, normalise per the model manifest, run batched engine calls,
- * check what the engine returned, decode, align and judge each phrase.
+ * check what the engine returned and map it onto the decoder's vocabulary (the manifest's token
+ * map), decode, align and judge each phrase.
  */
 import { performance } from 'node:perf_hooks';
 import { createAligner, type PhraseAligner } from '../../aligner';
@@ -11,6 +12,7 @@ import { type ActivityLimits, DEFAULT_ACTIVITY_LIMITS, DEFAULT_PAD_SEC, setting 
 import { decodePhrase, type PhraseLogits } from '../decode';
 import { ActivityInputError, AudioErrorCode, LimitErrorCode, PhraseReasonCode, ReadScoreInputError } from '../errors';
 import { type ItemCatalog, loadDefaultCatalog } from '../items';
+import { mapLogits, mapVocabulary } from '../model/tokenMap';
 import { buildCostTable, type JudgeClock, judgePhrases, type PhraseToJudge, type SecondLookOptions, secondLookConfig, totalsOf } from '../scoring';
 import type { ActivityResult, PhraseResult, StageTimings, Totals, UnscoredReason } from '../scoring/types';
 import { Verdict } from '../scoring/types';
@@ -85,7 +87,9 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   const manifest = engine.manifest;
   const rate = manifest.sampleRate;
   const timings: StageTimings = { read: 0, resample: 0, preprocess: 0, inference: 0, model: 0, decode: 0, align: 0, secondLook: 0, total: 0 };
-  const secondLook = options.secondLook === false ? undefined : secondLookConfig(catalog, manifest.vocabulary, options.secondLook);
+  // Every engine's logits go onto the decoder's vocabulary here, right after they are checked.
+  const mapped = mapVocabulary(manifest);
+  const secondLook = options.secondLook === false ? undefined : secondLookConfig(catalog, mapped.tokens, options.secondLook);
 
   const loaded = activity.phrases.map((phrase) => orderPhrase(phrase, audio, logger, activity.activityId));
   await readPhraseAudio(loaded, audio, { rate, maxAudioSec: options.maxAudioSec ?? DEFAULT_MAX_AUDIO_SEC, limits, source, timings });
@@ -114,12 +118,12 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
       const problem = logitsProblem(own, (batch[k] as Float32Array).length, manifest);
       const p = loaded[i] as LoadedPhrase;
       if (problem) p.reason = { code: PhraseReasonCode.EngineOutputInvalid, message: `phrase ${p.phrase.phraseIndex}: ${inference.servedBy} returned ${problem}` };
-      else passes[i] = own;
+      else passes[i] = mapLogits(own, mapped);
     });
   }
 
   let t = performance.now();
-  const vocabulary = { tokens: manifest.vocabulary, blank: manifest.blank, separator: manifest.separator, frameMs: (manifest.frameStride / rate) * 1000 };
+  const vocabulary = { tokens: mapped.tokens, blank: manifest.blank, separator: manifest.separator, frameMs: (manifest.frameStride / rate) * 1000 };
   const toJudge: PhraseToJudge[] = [];
   loaded.forEach((p, i) => {
     if (!windows[i] || !p.samples || !passes[i]) return;

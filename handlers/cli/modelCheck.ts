@@ -2,7 +2,8 @@
 import { performance } from 'node:perf_hooks';
 import { MAX_ENGINE_THREADS } from '../../core/config/settings';
 import { ConfigError, ModelCheckCode, ModelError } from '../../core/errors';
-import { readModelFolder } from '../../core/model';
+import { loadDefaultCatalog } from '../../core/items';
+import { mapVocabulary, readModelFolder } from '../../core/model';
 import { normalizeForModel } from '../../core/model/preprocess';
 import { CpuOnnxEngine } from '../../engines/cpuOnnx';
 import { printable } from './printable';
@@ -20,6 +21,19 @@ export async function checkModel(dir: string, threadsFlag?: string): Promise<num
   say(
     `  input "${m.input.name}" [batch, samples] at ${m.sampleRate} Hz, output "${m.output.name}" [batch, frames, ${m.vocabulary.length}], stride ${m.frameStride} samples, normalisation ${m.normalization}`,
   );
+  const mapped = mapVocabulary(m);
+  const merged = mapped.tokens.flatMap((token, t) => {
+    const from = (mapped.sources[t] as readonly number[]).map((v) => m.vocabulary[v]);
+    return from.length > 1 || from[0] !== token ? [`${from.join(' ')} → ${token}`] : [];
+  });
+  say(
+    m.tokenMap
+      ? `  token map: ${m.vocabulary.length} model tokens → ${mapped.tokens.length} decoder tokens (${merged.join(', ') || 'no token renamed'})`
+      : `  no token map: the decoder sees the model's ${m.vocabulary.length} tokens`,
+  );
+  const alphabet = new Set([...loadDefaultCatalog().alphabet, m.blank, m.separator]);
+  const outside = mapped.tokens.filter((token) => !alphabet.has(token));
+  if (outside.length) say(`  ${outside.length} decoder tokens outside the catalog alphabet, reported as unparsed when heard: ${outside.join(' ')}`);
   const engine = await CpuOnnxEngine.load(folder, { intraOpThreads: threads });
   try {
     say(`  loaded and warmed up in ${engine.loadMs.toFixed(0)} ms; graph matches the manifest (names, classes, frame stride)`);
