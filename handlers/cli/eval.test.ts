@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../core/audio';
 import type { EvaluationReport } from '../../core/evaluation';
+import { DEFAULT_SECOND_LOOK_MARGIN } from '../../core/scoring';
 import { craftWave, framesForElements, writeTestModel } from '../../test/support/testModel';
 import { axisMax, evaluationChart, xmlText } from './evalChart';
 import { main } from './main';
@@ -103,7 +104,12 @@ describe('readscore eval', () => {
     const { code, out } = await run('eval', labelled, '--model', model, '--json');
     expect(code).toBe(0);
     const report = JSON.parse(out) as EvaluationReport;
-    expect(report).toMatchObject({ format: 'readscore-eval/1', model: 'frame-picker@0.0.1', secondLook: { margin: 4 }, items: { labelled: 5, unlabelled: 0 } });
+    expect(report).toMatchObject({
+      format: 'readscore-eval/1',
+      model: 'frame-picker@0.0.1',
+      secondLook: { margin: DEFAULT_SECOND_LOOK_MARGIN },
+      items: { labelled: 5, unlabelled: 0 },
+    });
     expect(report.activities).toEqual({ found: 1, evaluated: 1, skipped: [], failed: [] });
     expect(report.overall.falseRejection).toMatchObject({ count: 1, total: 4, rate: 0.25 });
     expect(report.overall.falseRejection.ci95?.low).toBeCloseTo(0.0456, 4);
@@ -116,7 +122,10 @@ describe('readscore eval', () => {
       { item: 'c_letter', truth: 'substituted', said: 'ki', verdict: 'correct', heard: 'si', count: 1, misjudged: true },
       { item: 'e_letter', truth: 'correct', verdict: 'omitted', count: 1, misjudged: true },
     ]);
-    expect(report.tradeOff.map((p) => [p.secondLook, p.operating])).toEqual([[false, false], ...[0, 1, 2, 3, 4, 6, 8].map((margin) => [{ margin }, margin === 4])]);
+    expect(report.tradeOff.map((p) => [p.secondLook, p.operating])).toEqual([
+      [false, false],
+      ...[0, 1, 2, 3, 4, 6, 8].map((margin) => [{ margin }, margin === DEFAULT_SECOND_LOOK_MARGIN]),
+    ]);
     const operating = report.tradeOff.find((p) => p.operating);
     expect([operating?.falseRejection, operating?.missedError]).toEqual([report.overall.falseRejection, report.overall.missedError]);
   });
@@ -130,19 +139,19 @@ describe('readscore eval', () => {
     expect(out).toMatch(/letter sounds\s+0\/1 = 0\.0 % \(0\.0–79\.3 %\)\s+0\/0 \(n\/a\)/);
     expect(out).toMatch(/1\s+c_letter\s+ki\s+si\s+correct\s+missed error/);
     expect(out).toMatch(/1\s+e_letter\s+e_letter as written\s+\(nothing\)\s+omitted\s+false rejection/);
-    expect(out).toMatch(/margin 4\s+1\/4 .*← operating point/);
+    expect(out).toMatch(new RegExp(`margin ${DEFAULT_SECOND_LOOK_MARGIN}\\s+1/4 .*← operating point`));
     expect(out).toMatch(/^\s+off\s+1\/4/m);
     expect(err).toContain(`wrote ${join(outDir, 'eval.json')}`);
     const report = JSON.parse(readFileSync(join(outDir, 'eval.json'), 'utf8')) as EvaluationReport;
     expect(report.overall.falseRejection.count).toBe(1);
     const svg = readFileSync(join(outDir, 'eval.svg'), 'utf8');
     expectWellFormedSvg(svg);
-    expect(svg).toContain('operating point: margin 4');
+    expect(svg).toContain(`operating point: margin ${DEFAULT_SECOND_LOOK_MARGIN}`);
   });
 
   it('takes --margins and --no-second-look, and refuses a bad margin list (exit 2)', async () => {
     const some = JSON.parse((await run('eval', labelled, '--model', model, '--json', '--margins', '2, 1')).out) as EvaluationReport;
-    expect(some.tradeOff.map((p) => p.secondLook)).toEqual([false, { margin: 1 }, { margin: 2 }, { margin: 4 }]);
+    expect(some.tradeOff.map((p) => p.secondLook)).toEqual([false, ...[...new Set([1, 2, DEFAULT_SECOND_LOOK_MARGIN])].sort((a, b) => a - b).map((margin) => ({ margin }))]);
     const off = JSON.parse((await run('eval', labelled, '--model', model, '--json', '--no-second-look', '--margins', '1')).out) as EvaluationReport;
     expect(off.secondLook).toBe(false);
     expect(off.tradeOff.map((p) => [p.secondLook, p.operating])).toEqual([
