@@ -159,10 +159,13 @@ def write_manifest(out_dir, version, families=None, base=None):
         "blank": "<pad>",
         "separator": "|",
         "frameStride": C.STRIDE,
+        # the conv encoder's receptive field (one-sample probe: about ±0.9 s); the pipeline relies on
+        # it to run each phrase with only this much of its neighbours, and checks it at load
+        "contextSec": 1.0,
         "normalization": "zero-mean-unit-variance",
         "description": ("Small CTC phone recogniser for letter names and letter sounds, trained on "
-                        "synthetic speech only ("
-                        + ", ".join(C.SYNTHESIZERS.get(f, f) for f in (families or ["espeak", "flite"]))
+                        + ("synthetic speech only (" if not any(f in C.RECORDED for f in (families or [])) else "synthetic and recorded speech (")
+                        + ", ".join(C.family_name(f) for f in (families or ["espeak", "flite"]))
                         + "). Input: 16 kHz mono float32 "
                         "waveform [batch, samples], normalised per utterance (zero mean, unit variance "
                         "over the true samples, zero right-padding after normalisation); log-mel "
