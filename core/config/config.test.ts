@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { DEFAULT_SECOND_LOOK_MARGIN } from '../scoring/secondLook';
 import { readScoreConfig, requireAws } from './config';
 import { DEFAULT_ACTIVITY_LIMITS, DEFAULT_PAD_SEC, SETTINGS } from './settings';
 
@@ -20,7 +21,11 @@ describe('readScoreConfig', () => {
   it('gives the documented defaults from an empty environment and from no flags alike', () => {
     const a = env({});
     expect(a).toEqual(flags({}));
-    expect(a).toMatchObject({ engine: { kind: 'cpu', threads: 1 }, aligner: 'auto', scoring: { padSec: DEFAULT_PAD_SEC, maxAudioSec: 600, secondLook: { margin: 4 } } });
+    expect(a).toMatchObject({
+      engine: { kind: 'cpu', threads: 1 },
+      aligner: 'auto',
+      scoring: { padSec: DEFAULT_PAD_SEC, maxAudioSec: 600, secondLook: { margin: DEFAULT_SECOND_LOOK_MARGIN }, policy: 'practice' },
+    });
     expect(a.aws).toMatchObject({ audioPrefix: '', resultsPrefix: 'results/', maxSegmentBytes: 104857600, athenaTimeoutMs: 60000, secretsTtlSec: 300 });
   });
 
