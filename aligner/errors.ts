@@ -4,11 +4,11 @@
 export const AlignerErrorCode = {
   /** items/elements/sub/kind sizes do not agree. */
   InvalidTableSize: 'invalid-table-size',
-  /** A cost is NaN, negative, infinite or above MAX_COST. */
+  /** A cost (table or input.insertCost) is NaN, negative, infinite or above MAX_COST. */
   InvalidCost: 'invalid-cost',
   /** A kind is not a PairKind. */
   InvalidKind: 'invalid-kind',
-  /** ref/hyp is not a Uint32Array, or the input is not an object. */
+  /** ref/hyp is not a Uint32Array, insertCost not a Float64Array of hyp.length, or the input is not an object. */
   InvalidSequence: 'invalid-sequence',
   /** An item or element id is outside the table. */
   IdOutOfRange: 'id-out-of-range',

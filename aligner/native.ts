@@ -7,13 +7,23 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlignerErrorCode, AlignerInputError } from './errors';
 import type { AlignInput, Alignment, PhraseAligner } from './types';
-import { checkPadding, type ValidTable } from './validate';
+import { checkInsertCost, checkPadding, type ValidTable } from './validate';
 
 /** The functions exported by the native module (see src/binding.rs). */
 export interface NativeBinding {
   createTable(sub: Float64Array, kind: Uint8Array, items: number, elements: number, insert: number, del: number): object;
-  align(table: object, ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number, out: Float64Array): number;
-  alignBatch(table: object, refs: Uint32Array, refEnds: Uint32Array, hyps: Uint32Array, hypEnds: Uint32Array, pads: Uint32Array, threads: number): ArrayBuffer;
+  align(table: object, ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number, out: Float64Array, insertCost?: Float64Array): number;
+  /** `insertCosts`: one cost per element of `hyps` (table.insert for phrases without their own), or undefined. */
+  alignBatch(
+    table: object,
+    refs: Uint32Array,
+    refEnds: Uint32Array,
+    hyps: Uint32Array,
+    hypEnds: Uint32Array,
+    pads: Uint32Array,
+    threads: number,
+    insertCosts?: Float64Array,
+  ): ArrayBuffer;
   threads(): number;
 }
 
@@ -76,6 +86,8 @@ export class NativePhraseAligner implements PhraseAligner {
   private readonly binding: NativeBinding;
   private readonly handle: object;
   private readonly threadCount: number;
+  /** table.insert: the cost batched phrases without their own insertCost carry. */
+  private readonly insert: number;
   /** Reused output buffer of align(); results are copied out of it. */
   private out = new Float64Array(64);
   private outBytes = new Uint8Array(this.out.buffer);
@@ -83,6 +95,7 @@ export class NativePhraseAligner implements PhraseAligner {
 
   constructor(binding: NativeBinding, table: ValidTable) {
     this.binding = binding;
+    this.insert = table.insert;
     try {
       this.handle = binding.createTable(table.sub, table.kind, table.items, table.elements, table.insert, table.delete);
     } catch (err) {
@@ -101,7 +114,8 @@ export class NativePhraseAligner implements PhraseAligner {
     if (this.out.byteLength < need) this.growOut(need);
     let steps: number;
     try {
-      steps = this.binding.align(this.handle, ref, hyp, padOf('freeLead', input.freeLead), padOf('freeTrail', input.freeTrail), this.out);
+      // The module checks insertCost's type, length and values (undefined: table.insert).
+      steps = this.binding.align(this.handle, ref, hyp, padOf('freeLead', input.freeLead), padOf('freeTrail', input.freeTrail), this.out, input.insertCost);
     } catch (err) {
       rethrow(err);
     }
@@ -128,6 +142,7 @@ export class NativePhraseAligner implements PhraseAligner {
     const refEnds = new Uint32Array(count);
     const hypEnds = new Uint32Array(count);
     const pads = new Uint32Array(2 * count);
+    let withCosts = false;
     for (let k = 0; k < count; k++) {
       const input = inputs[k] as AlignInput;
       if (input === null || typeof input !== 'object' || !(input.ref instanceof Uint32Array) || !(input.hyp instanceof Uint32Array)) {
@@ -139,20 +154,33 @@ export class NativePhraseAligner implements PhraseAligner {
       hypEnds[k] = hypTotal;
       pads[2 * k] = padOf(`inputs[${k}].freeLead`, input.freeLead);
       pads[2 * k + 1] = padOf(`inputs[${k}].freeTrail`, input.freeTrail);
+      if (input.insertCost !== undefined) {
+        // Type and length here (the costs are concatenated); the values are checked by the module.
+        if (!(input.insertCost instanceof Float64Array) || input.insertCost.length !== input.hyp.length) {
+          checkInsertCost(`inputs[${k}].insertCost`, input.insertCost, input.hyp.length);
+        }
+        withCosts = true;
+      }
     }
     if (refTotal > 0xffffffff || hypTotal > 0xffffffff) {
       throw new AlignerInputError(AlignerErrorCode.TooLarge, 'batch holds more than 2^32 symbols; split it');
     }
     const refs = new Uint32Array(refTotal);
     const hyps = new Uint32Array(hypTotal);
+    const insertCosts = withCosts ? new Float64Array(hypTotal) : undefined;
     for (let k = 0; k < count; k++) {
       const input = inputs[k] as AlignInput;
+      const hypStart = (hypEnds[k] as number) - input.hyp.length;
       refs.set(input.ref, (refEnds[k] as number) - input.ref.length);
-      hyps.set(input.hyp, (hypEnds[k] as number) - input.hyp.length);
+      hyps.set(input.hyp, hypStart);
+      if (insertCosts) {
+        if (input.insertCost) insertCosts.set(input.insertCost, hypStart);
+        else insertCosts.fill(this.insert, hypStart, hypEnds[k] as number);
+      }
     }
     let buf: ArrayBuffer;
     try {
-      buf = this.binding.alignBatch(this.handle, refs, refEnds, hyps, hypEnds, pads, this.threadCount);
+      buf = this.binding.alignBatch(this.handle, refs, refEnds, hyps, hypEnds, pads, this.threadCount, insertCosts);
     } catch (err) {
       rethrow(err);
     }

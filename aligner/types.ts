@@ -37,6 +37,16 @@ export interface AlignInput {
   freeLead?: number;
   /** The last freeTrail hyp symbols are trailing padding: inserting them costs 0. */
   freeTrail?: number;
+  /**
+   * Per hyp symbol (length hyp.length): the cost of inserting it (finite, >= 0, at most MAX_COST),
+   * overriding `table.insert` for that symbol; padding symbols (freeLead/freeTrail) stay free.
+   * Omitted: every symbol costs `table.insert`.
+   *
+   * @example
+   * // element 1 is a short sound joined to element 2 (a false start): cheaper to call it extra
+   * aligner.align({ ref, hyp, insertCost: Float64Array.of(1.25, 0.5, 1.25) });
+   */
+  insertCost?: Float64Array;
 }
 
 /** The minimum-cost edit path; steps are in path order (ref and hyp both ascending). */

@@ -22,6 +22,8 @@ export interface ValidInput {
   readonly hyp: Uint32Array;
   readonly freeLead: number;
   readonly freeTrail: number;
+  /** Per hyp symbol insertion costs (checked: hyp.length finite costs >= 0), or undefined for table.insert. */
+  readonly insertCost: Float64Array | undefined;
 }
 
 function checkCost(name: string, value: unknown): number {
@@ -127,5 +129,26 @@ export function validateInput(input: AlignInput, table: ValidTable): ValidInput 
   if (freeLead + freeTrail > hyp.length) {
     throw new AlignerInputError(AlignerErrorCode.InvalidPadding, `input.freeLead + input.freeTrail = ${freeLead} + ${freeTrail} exceeds hyp.length ${hyp.length}`);
   }
-  return { ref, hyp, freeLead, freeTrail };
+  const insertCost = checkInsertCost('insertCost', input.insertCost, hyp.length);
+  return { ref, hyp, freeLead, freeTrail, insertCost };
+}
+
+/**
+ * Checks input.insertCost: undefined, or a Float64Array of `hypLength` costs, each finite, >= 0
+ * and <= MAX_COST. (Padding symbols are free whatever their entry says, but it must still be valid.)
+ */
+export function checkInsertCost(name: string, value: unknown, hypLength: number): Float64Array | undefined {
+  if (value === undefined) return undefined;
+  const prefix = name.startsWith('inputs[') ? '' : 'input.';
+  if (!(value instanceof Float64Array)) {
+    throw new AlignerInputError(AlignerErrorCode.InvalidSequence, `${prefix}${name} must be a Float64Array of per-element insertion costs`);
+  }
+  if (value.length !== hypLength) {
+    throw new AlignerInputError(AlignerErrorCode.InvalidSequence, `${prefix}${name} has ${value.length} costs; expected hyp.length = ${hypLength}`);
+  }
+  for (let k = 0; k < value.length; k++) {
+    const cost = value[k] as number;
+    if (!(cost >= 0 && cost <= MAX_COST)) checkCost(`${prefix}${name}[${k}]`, cost);
+  }
+  return value;
 }

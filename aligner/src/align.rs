@@ -4,6 +4,7 @@
 //!
 //! D[0][0]=0; D[i][j] = min(diag D[i-1][j-1]+sub, del D[i-1][j]+delete, ins D[i][j-1]+insCost(j-1));
 //! each cell keeps the first of diag, del, ins that is strictly below the ones before it.
+//! insCost(k) is 0 for padding, else the input's per-element insertion cost, else `table.insert`.
 //! Search: a static band gives an upper bound U; the DP then keeps, row by row, only the cells
 //! whose value plus a lower bound on the remaining cost is <= U (+ float slack). Every cell of the
 //! full DP's traceback path passes that test, so the result equals the full DP (see README.md).
@@ -150,8 +151,21 @@ impl Table {
         })
     }
 
-    /// Checks one request: ids in range, padding within hyp, lengths within limits.
+    /// Checks one request without per-element insertion costs (see `check_input_with`).
     pub fn check_input(&self, r: &[u32], h: &[u32], free_lead: u64, free_trail: u64) -> Result<(), AlignError> {
+        self.check_input_with(r, h, free_lead, free_trail, None)
+    }
+
+    /// Checks one request: ids in range, padding within hyp, lengths within limits, and the
+    /// optional per-element insertion costs (hyp.length of them, each finite, >= 0, <= MAX_COST).
+    pub fn check_input_with(
+        &self,
+        r: &[u32],
+        h: &[u32],
+        free_lead: u64,
+        free_trail: u64,
+        insert_cost: Option<&[f64]>,
+    ) -> Result<(), AlignError> {
         check_sequence("ref", r, self.items, "item")?;
         check_sequence("hyp", h, self.elements, "element")?;
         if free_lead.saturating_add(free_trail) > h.len() as u64 {
@@ -159,6 +173,17 @@ impl Table {
                 "invalid-padding",
                 format!("input.freeLead + input.freeTrail = {free_lead} + {free_trail} exceeds hyp.length {}", h.len()),
             ));
+        }
+        if let Some(costs) = insert_cost {
+            if costs.len() != h.len() {
+                return Err(AlignError::new(
+                    "invalid-sequence",
+                    format!("input.insertCost has {} costs; expected hyp.length = {}", costs.len(), h.len()),
+                ));
+            }
+            for (k, &c) in costs.iter().enumerate() {
+                check_cost(&format!("input.insertCost[{k}]"), c)?;
+            }
         }
         Ok(())
     }
@@ -196,9 +221,13 @@ pub struct Workspace {
     dirs: Vec<u8>,
     row_lo: Vec<usize>,
     row_start: Vec<usize>,
-    /// Per column: insertion cost of hyp[k], and padding columns at or after j (for the bound).
+    /// Per column: insertion cost of hyp[k] (0 in padding); padding columns at or after j; the
+    /// cheapest non-padding insertion at or after j (0 if none; both for the bound `rest`).
     col_ins: Vec<f64>,
     col_free: Vec<f64>,
+    col_min: Vec<f64>,
+    /// Dearest non-padding insertion of the current input (0 if none; for the guessed bound).
+    max_ins: f64,
     /// Direction bytes stored by the last banded alignment (benchmark statistic).
     pub last_cells: usize,
     /// The last path, reversed (end to start).
@@ -215,8 +244,9 @@ fn grow<T: Copy + Default>(v: &mut Vec<T>, len: usize) -> Result<(), AlignError>
     Ok(())
 }
 
-/// Lower bound on the cost from a cell to (n,m), given d = (m-j)-(n-i) and the padding columns
-/// still ahead: a surplus of items must be deleted, a surplus of elements inserted (padding free).
+/// Lower bound on the cost from a cell to (n,m), given d = (m-j)-(n-i), the padding columns still
+/// ahead and the cheapest insertion among the other columns ahead: a surplus of items must be
+/// deleted, a surplus of elements inserted (padding free, every other one at least `ins`).
 #[inline(always)]
 fn rest(d: f64, free: f64, ins: f64, del: f64) -> f64 {
     let a = (d - free) * ins;
@@ -282,7 +312,7 @@ impl Workspace {
         }
     }
 
-    /// Validates and aligns, returning an owned Alignment (convenient for tests and Rust callers).
+    /// Validates and aligns with `table.insert` for every element (see `align_with`).
     pub fn align(
         &mut self,
         t: &Table,
@@ -291,15 +321,29 @@ impl Workspace {
         free_lead: u64,
         free_trail: u64,
     ) -> Result<Alignment, AlignError> {
-        t.check_input(r, h, free_lead, free_trail)?;
-        let cost = self.align_checked(t, r, h, free_lead as usize, free_trail as usize)?;
+        self.align_with(t, r, h, free_lead, free_trail, None)
+    }
+
+    /// Validates and aligns, returning an owned Alignment (convenient for tests and Rust callers);
+    /// `insert_cost`, when given, is the insertion cost of each hyp element (padding stays free).
+    pub fn align_with(
+        &mut self,
+        t: &Table,
+        r: &[u32],
+        h: &[u32],
+        free_lead: u64,
+        free_trail: u64,
+        insert_cost: Option<&[f64]>,
+    ) -> Result<Alignment, AlignError> {
+        t.check_input_with(r, h, free_lead, free_trail, insert_cost)?;
+        let cost = self.align_checked_with(t, r, h, free_lead as usize, free_trail as usize, insert_cost)?;
         let len = self.steps();
         let mut out = Alignment { ops: vec![0; len], ref_index: vec![0; len], hyp_index: vec![0; len], cost };
         self.write_path(&mut out.ops, &mut out.ref_index, &mut out.hyp_index);
         Ok(out)
     }
 
-    /// Aligns an input already accepted by `Table::check_input`; the path is left in the buffers.
+    /// `align_checked_with` without per-element insertion costs.
     pub fn align_checked(
         &mut self,
         t: &Table,
@@ -307,6 +351,19 @@ impl Workspace {
         h: &[u32],
         free_lead: usize,
         free_trail: usize,
+    ) -> Result<f64, AlignError> {
+        self.align_checked_with(t, r, h, free_lead, free_trail, None)
+    }
+
+    /// Aligns an input already accepted by `Table::check_input_with`; the path is left in the buffers.
+    pub fn align_checked_with(
+        &mut self,
+        t: &Table,
+        r: &[u32],
+        h: &[u32],
+        free_lead: usize,
+        free_trail: usize,
+        insert_cost: Option<&[f64]>,
     ) -> Result<f64, AlignError> {
         let n = r.len();
         let m = h.len();
@@ -317,6 +374,7 @@ impl Workspace {
         self.step_ref.try_reserve(n + m).map_err(|_| too_large("alignment path"))?;
         self.step_hyp.try_reserve(n + m).map_err(|_| too_large("alignment path"))?;
         let e = t.elements;
+        self.prepare_columns(t, m, free_lead, free_trail, insert_cost)?;
         if n == 0 || m == 0 {
             let mut cost = 0.0;
             if m == 0 {
@@ -325,9 +383,8 @@ impl Workspace {
                     self.push(OP_DELETE, i as i32, -1);
                 }
             } else {
-                let trail_start = m - free_trail;
                 for j in 0..m {
-                    cost += if j < free_lead || j >= trail_start { 0.0 } else { t.insert };
+                    cost += self.col_ins[j];
                     self.push(OP_INSERT, -1, j as i32);
                 }
             }
@@ -350,15 +407,61 @@ impl Workspace {
         grow(&mut self.row_lo, n + 1)?;
         grow(&mut self.row_start, n + 1)?;
         let cost = if (n + 1) * (m + 1) <= FULL_DP_CELLS {
-            self.full(t, r, h, free_lead, free_trail)?
+            self.full(t, r, h)?
         } else if n.max(m) < GUESS_BELOW {
-            self.guessed(t, r, h, free_lead, free_trail)?
+            self.guessed(t, r, h, free_lead + free_trail)?
         } else {
-            let upper = self.band_upper_bound(t, r, h, free_lead, free_trail);
-            self.pruned(t, r, h, free_lead, free_trail, upper)?
+            let upper = self.band_upper_bound(t, r, h);
+            self.pruned(t, r, h, upper)?
         };
         self.traceback(t, r, h)?;
         Ok(cost)
+    }
+
+    /// Fills the per-column insertion costs (padding free, else `insert_cost` or `table.insert`),
+    /// the padding columns ahead of each column and the cheapest non-padding insertion ahead
+    /// (for the lower bound `rest`), and the dearest one (for the guessed bound).
+    fn prepare_columns(
+        &mut self,
+        t: &Table,
+        m: usize,
+        free_lead: usize,
+        free_trail: usize,
+        insert_cost: Option<&[f64]>,
+    ) -> Result<(), AlignError> {
+        grow(&mut self.col_ins, m)?;
+        grow(&mut self.col_free, m + 1)?;
+        grow(&mut self.col_min, m + 1)?;
+        let trail_start = m - free_trail;
+        let free = |k: usize| k < free_lead || k >= trail_start;
+        let mut max = 0.0f64;
+        for k in 0..m {
+            let c = if free(k) {
+                0.0
+            } else {
+                match insert_cost {
+                    Some(costs) => costs[k] + 0.0, // -0 -> +0
+                    None => t.insert,
+                }
+            };
+            self.col_ins[k] = c;
+            if !free(k) && c > max {
+                max = c;
+            }
+        }
+        self.max_ins = max;
+        let mut min = f64::INFINITY;
+        self.col_min[m] = 0.0;
+        for j in (0..m).rev() {
+            if !free(j) && self.col_ins[j] < min {
+                min = self.col_ins[j];
+            }
+            self.col_min[j] = if min == f64::INFINITY { 0.0 } else { min };
+        }
+        for j in 0..=m {
+            self.col_free[j] = ((m - j).min(free_trail) + free_lead.saturating_sub(j)) as f64;
+        }
+        Ok(())
     }
 
     fn push(&mut self, op: u8, ri: i32, hi: i32) {
@@ -376,13 +479,13 @@ impl Workspace {
 
     /// Cost of the best path inside an adaptive band (each row centred on the previous row's
     /// cheapest cell): a real path's cost, hence an upper bound on the optimum.
-    fn band_upper_bound(&mut self, t: &Table, r: &[u32], h: &[u32], free_lead: usize, free_trail: usize) -> f64 {
+    fn band_upper_bound(&mut self, t: &Table, r: &[u32], h: &[u32]) -> f64 {
         let n = r.len();
         let m = h.len();
         let e = t.elements;
-        let (ins, del) = (t.insert, t.delete);
-        let trail_start = m - free_trail;
-        let ins_cost = |k: usize| if k < free_lead || k >= trail_start { 0.0 } else { ins };
+        let del = t.delete;
+        let col_ins = &self.col_ins;
+        let ins_cost = |k: usize| col_ins[k];
         let w = band_half_width(n, m);
         let mut prev = &mut self.row_a;
         let mut cur = &mut self.row_b;
@@ -456,14 +559,7 @@ impl Workspace {
     /// Short inputs: guess a bound instead of computing one. A guess below the optimum only
     /// makes the pruned pass fail, and it is retried with twice the bound, capped by the cost of
     /// deleting every item then inserting every element (a real path, so always enough).
-    fn guessed(
-        &mut self,
-        t: &Table,
-        r: &[u32],
-        h: &[u32],
-        free_lead: usize,
-        free_trail: usize,
-    ) -> Result<f64, AlignError> {
+    fn guessed(&mut self, t: &Table, r: &[u32], h: &[u32], padding: usize) -> Result<f64, AlignError> {
         let (n, m) = (r.len(), h.len());
         let trivial = {
             let mut c = 0.0;
@@ -471,18 +567,19 @@ impl Workspace {
                 c += t.delete;
             }
             for k in 0..m {
-                c += if k < free_lead || k >= m - free_trail { 0.0 } else { t.insert };
+                c += self.col_ins[k];
             }
             c
         };
-        let unit = t.insert.max(t.delete);
-        let mut guess = rest(m as f64 - n as f64, (free_lead + free_trail) as f64, t.insert, t.delete)
+        // unit > 0 whenever trivial > 0, so doubling reaches trivial.
+        let unit = self.max_ins.max(t.delete);
+        let mut guess = rest(m as f64 - n as f64, padding as f64, self.col_min[0], t.delete)
             + unit * ((n + m) as f64 / 16.0).ceil();
         loop {
             if guess >= trivial {
-                return self.pruned(t, r, h, free_lead, free_trail, trivial);
+                return self.pruned(t, r, h, trivial);
             }
-            if let Some(cost) = self.pruned_try(t, r, h, free_lead, free_trail, guess)? {
+            if let Some(cost) = self.pruned_try(t, r, h, guess)? {
                 return Ok(cost);
             }
             guess *= 2.0;
@@ -490,46 +587,21 @@ impl Workspace {
     }
 
     /// The pruned DP with an upper bound on the optimum (so it cannot fail).
-    fn pruned(
-        &mut self,
-        t: &Table,
-        r: &[u32],
-        h: &[u32],
-        free_lead: usize,
-        free_trail: usize,
-        upper: f64,
-    ) -> Result<f64, AlignError> {
-        self.pruned_try(t, r, h, free_lead, free_trail, upper)?.ok_or_else(|| {
+    fn pruned(&mut self, t: &Table, r: &[u32], h: &[u32], upper: f64) -> Result<f64, AlignError> {
+        self.pruned_try(t, r, h, upper)?.ok_or_else(|| {
             AlignError::new("internal", format!("the band lost the optimal path (bound {upper}); this is a bug"))
         })
     }
 
     /// The pruned DP with an arbitrary bound: Ok(None) when the optimum is above it.
-    fn pruned_try(
-        &mut self,
-        t: &Table,
-        r: &[u32],
-        h: &[u32],
-        free_lead: usize,
-        free_trail: usize,
-        upper: f64,
-    ) -> Result<Option<f64>, AlignError> {
+    fn pruned_try(&mut self, t: &Table, r: &[u32], h: &[u32], upper: f64) -> Result<Option<f64>, AlignError> {
         let n = r.len();
         let m = h.len();
         let e = t.elements;
-        let (ins, del) = (t.insert, t.delete);
-        let trail_start = m - free_trail;
+        let del = t.delete;
         let limit = upper + upper * ((n + m + 4) as f64 * SLACK_PER_TERM);
-        let Workspace { row_a, row_b, dirs, row_lo, row_start, col_ins, col_free, last_cells, .. } = self;
-        grow(col_ins, m)?;
-        grow(col_free, m + 1)?;
-        for k in 0..m {
-            col_ins[k] = if k < free_lead || k >= trail_start { 0.0 } else { ins };
-        }
-        for j in 0..=m {
-            col_free[j] = ((m - j).min(free_trail) + free_lead.saturating_sub(j)) as f64;
-        }
-        let (col_ins, col_free) = (&col_ins[..m], &col_free[..=m]);
+        let Workspace { row_a, row_b, dirs, row_lo, row_start, col_ins, col_free, col_min, last_cells, .. } = self;
+        let (col_ins, col_free, col_min) = (&col_ins[..m], &col_free[..=m], &col_min[..=m]);
         // d = (m - j) - (n - i) = nm + i - j.
         let nm = m as f64 - n as f64;
         let mut prev: &mut Vec<f64> = row_a;
@@ -538,7 +610,7 @@ impl Workspace {
         let mut phi = 0usize;
         for j in 1..=m {
             let v = prev[j - 1] + col_ins[j - 1];
-            if v + rest(nm - j as f64, col_free[j], ins, del) > limit {
+            if v + rest(nm - j as f64, col_free[j], col_min[j], del) > limit {
                 break;
             }
             prev[j] = v;
@@ -565,7 +637,7 @@ impl Workspace {
             row_lo[i] = plo;
             row_start[i] = pos;
             let d0 = nm + i as f64; // d at j = 0
-            let live = |v: f64, j: usize| v + rest(d0 - j as f64, col_free[j], ins, del) <= limit;
+            let live = |v: f64, j: usize| v + rest(d0 - j as f64, col_free[j], col_min[j], del) <= limit;
             // j = plo: only the deletion from (i-1, plo) is inside the band. Cells that fail the
             // bound keep their (real-path) value; the bound only decides how far the band reaches.
             let mut left = prev[plo] + del;
@@ -704,23 +776,15 @@ impl Workspace {
     }
 
     /// The full DP over all (n+1)*(m+1) cells (small inputs only).
-    fn full(
-        &mut self,
-        t: &Table,
-        r: &[u32],
-        h: &[u32],
-        free_lead: usize,
-        free_trail: usize,
-    ) -> Result<f64, AlignError> {
+    fn full(&mut self, t: &Table, r: &[u32], h: &[u32]) -> Result<f64, AlignError> {
         let n = r.len();
         let m = h.len();
         let e = t.elements;
-        let (ins, del) = (t.insert, t.delete);
-        let trail_start = m - free_trail;
-        let ins_cost = |k: usize| if k < free_lead || k >= trail_start { 0.0 } else { ins };
+        let del = t.delete;
         let w = m + 1;
         grow(&mut self.dirs, (n + 1) * w)?;
-        let Workspace { row_a, row_b, dirs, row_lo, row_start, .. } = self;
+        let Workspace { row_a, row_b, dirs, row_lo, row_start, col_ins, .. } = self;
+        let ins_cost = |k: usize| col_ins[k];
         let mut prev: &mut Vec<f64> = row_a;
         let mut cur: &mut Vec<f64> = row_b;
         prev[0] = 0.0;
@@ -795,10 +859,23 @@ impl Workspace {
 
 /// The specification as a full-matrix DP (tests only): same recurrence and tie-break.
 #[cfg(test)]
-pub(crate) fn reference_align(t: &Table, r: &[u32], h: &[u32], free_lead: usize, free_trail: usize) -> Alignment {
+pub(crate) fn reference_align(
+    t: &Table,
+    r: &[u32],
+    h: &[u32],
+    free_lead: usize,
+    free_trail: usize,
+    insert_cost: Option<&[f64]>,
+) -> Alignment {
     let (n, m) = (r.len(), h.len());
     let w = m + 1;
-    let ins_cost = |k: usize| if k < free_lead || k >= m - free_trail { 0.0 } else { t.insert };
+    let ins_cost = |k: usize| {
+        if k < free_lead || k >= m - free_trail {
+            0.0
+        } else {
+            insert_cost.map_or(t.insert, |c| c[k] + 0.0)
+        }
+    };
     let mut d = vec![0.0f64; (n + 1) * w];
     let mut dir = vec![0u8; (n + 1) * w];
     for j in 1..=m {
@@ -885,6 +962,15 @@ mod tests {
         Table::new(3, 4, &sub, &kind, 1.0, 1.0).unwrap()
     }
 
+    /// Per-element insertion costs for half the cases (multiples of 1/8 in 0..=3, so sums are
+    /// exact; a few 0s and values far above the table's), None for the others.
+    fn random_insert_cost(rng: &mut Rng, m: usize) -> Option<Vec<f64>> {
+        if rng.below(2) == 0 {
+            return None;
+        }
+        Some((0..m).map(|_| rng.below(25) as f64 / 8.0).collect())
+    }
+
     /// A random table, ref and hyp (lengths drawn by `len`) and padding that fits the hyp.
     fn random_case(rng: &mut Rng, len: impl Fn(&mut Rng) -> usize) -> (Table, Vec<u32>, Vec<u32>, usize, usize) {
         let items = 1 + rng.below(6) as usize;
@@ -931,6 +1017,27 @@ mod tests {
     }
 
     #[test]
+    fn per_element_insert_cost_decides_between_shift_and_substitutions() {
+        // items a_letter, b_letter; heard x, a: two unrelated substitutions (2), or x inserted,
+        // a_letter <- a (0), b_letter omitted (1): the insertion cost of x decides.
+        let t = letter_table();
+        let mut ws = Workspace::new();
+        let a = ws.align_with(&t, &[0, 1], &[1, 0], 0, 0, Some(&[0.5, 1.0])).unwrap();
+        assert_eq!(a.ops, vec![OP_INSERT, 0, OP_DELETE]);
+        assert_eq!(a.cost, 1.5);
+        let b = ws.align_with(&t, &[0, 1], &[1, 0], 0, 0, Some(&[1.5, 1.0])).unwrap();
+        assert_eq!(b.ops, vec![2, 2]);
+        assert_eq!(b.cost, 2.0);
+        // padding stays free whatever its entry says
+        let c = ws.align_with(&t, &[1], &[1, 2], 1, 0, Some(&[7.0, 7.0])).unwrap();
+        assert_eq!(c.ops, vec![OP_INSERT, 0]);
+        assert_eq!(c.cost, 0.0);
+        // all-insert path sums the entries in order
+        let d = ws.align_with(&t, &[], &[1, 2, 3], 0, 1, Some(&[0.25, 0.5, 9.0])).unwrap();
+        assert_eq!(d.cost, 0.75);
+    }
+
+    #[test]
     fn empty_sides_and_identical_input() {
         let t = letter_table();
         let mut ws = Workspace::new();
@@ -942,6 +1049,8 @@ mod tests {
         let a = ws.align(&t, &[], &[1, 1, 1], 1, 1).unwrap();
         assert_eq!(a.ops, vec![OP_INSERT; 3]);
         assert_eq!(a.cost, 1.0);
+        let a = ws.align_with(&t, &[0, 1], &[], 0, 0, Some(&[])).unwrap();
+        assert_eq!(a.cost, 2.0);
         let a = ws.align(&t, &[0, 1, 2], &[0, 2, 3], 0, 0).unwrap();
         assert_eq!(a.ops, vec![0, 0, 0]);
     }
@@ -961,6 +1070,19 @@ mod tests {
         assert_eq!(ws.align(&t, &[0], &[4], 0, 0).unwrap_err().code, "id-out-of-range");
         assert_eq!(ws.align(&t, &[0], &[0], 1, 1).unwrap_err().code, "invalid-padding");
         assert_eq!(ws.align(&t, &[0], &[0], u64::MAX, u64::MAX).unwrap_err().code, "invalid-padding");
+        let e = ws.align_with(&t, &[0], &[0, 1], 0, 0, Some(&[1.0])).unwrap_err();
+        assert_eq!(e.code, "invalid-sequence");
+        assert_eq!(e.message, "input.insertCost has 1 costs; expected hyp.length = 2");
+        for (bad, text) in [
+            (f64::NAN, "input.insertCost[1] is NaN; costs must be finite numbers >= 0"),
+            (-0.5, "input.insertCost[1] is -0.5; costs must be finite, >= 0 and <= 1000000000000000"),
+            (f64::INFINITY, "input.insertCost[1] is Infinity; costs must be finite, >= 0 and <= 1000000000000000"),
+            (2e15, "input.insertCost[1] is 2000000000000000; costs must be finite, >= 0 and <= 1000000000000000"),
+        ] {
+            // checked even where the element is padding
+            let e = ws.align_with(&t, &[0], &[0, 1], 0, 1, Some(&[1.0, bad])).unwrap_err();
+            assert_eq!((e.code, e.message.as_str()), ("invalid-cost", text));
+        }
     }
 
     #[test]
@@ -970,9 +1092,10 @@ mod tests {
         for round in 0..20_000 {
             let max_len = if round % 10 == 0 { 60 } else { 9 };
             let (t, r, h, lead, trail) = random_case(&mut rng, |rng| rng.below(max_len) as usize);
-            let got = ws.align(&t, &r, &h, lead as u64, trail as u64).unwrap();
-            let want = reference_align(&t, &r, &h, lead, trail);
-            assert_eq!(got, want, "r={r:?} h={h:?} lead={lead} trail={trail}");
+            let ic = random_insert_cost(&mut rng, h.len());
+            let got = ws.align_with(&t, &r, &h, lead as u64, trail as u64, ic.as_deref()).unwrap();
+            let want = reference_align(&t, &r, &h, lead, trail, ic.as_deref());
+            assert_eq!(got, want, "r={r:?} h={h:?} lead={lead} trail={trail} insert_cost={ic:?}");
             assert_eq!(got.cost.to_bits(), want.cost.to_bits());
         }
     }
@@ -984,7 +1107,9 @@ mod tests {
         let mut ws = Workspace::new();
         for _ in 0..20_000 {
             let (t, r, h, lead, trail) = random_case(&mut rng, |rng| 1 + rng.below(10) as usize);
+            let ic = random_insert_cost(&mut rng, h.len());
             let (n, m) = (r.len(), h.len());
+            ws.prepare_columns(&t, m, lead, trail, ic.as_deref()).unwrap();
             grow(&mut ws.row_a, m + 1).unwrap();
             grow(&mut ws.row_b, m + 1).unwrap();
             grow(&mut ws.row_lo, n + 1).unwrap();
@@ -993,16 +1118,17 @@ mod tests {
             ws.step_ref.clear();
             ws.step_hyp.clear();
             let cost = if rng.below(2) == 0 {
-                let upper = ws.band_upper_bound(&t, &r, &h, lead, trail);
-                ws.pruned(&t, &r, &h, lead, trail, upper).unwrap()
+                let upper = ws.band_upper_bound(&t, &r, &h);
+                ws.pruned(&t, &r, &h, upper).unwrap()
             } else {
-                ws.guessed(&t, &r, &h, lead, trail).unwrap()
+                ws.guessed(&t, &r, &h, lead + trail).unwrap()
             };
             ws.traceback(&t, &r, &h).unwrap();
             let len = ws.steps();
             let mut got = Alignment { ops: vec![0; len], ref_index: vec![0; len], hyp_index: vec![0; len], cost };
             ws.write_path(&mut got.ops, &mut got.ref_index, &mut got.hyp_index);
-            assert_eq!(got, reference_align(&t, &r, &h, lead, trail), "r={r:?} h={h:?} lead={lead} trail={trail}");
+            let want = reference_align(&t, &r, &h, lead, trail, ic.as_deref());
+            assert_eq!(got, want, "r={r:?} h={h:?} lead={lead} trail={trail} insert_cost={ic:?}");
         }
     }
 
@@ -1014,14 +1140,16 @@ mod tests {
             let t = random_table(&mut rng, 5, 6);
             let r: Vec<u32> = (0..1 + rng.below(30)).map(|_| rng.below(5) as u32).collect();
             let h: Vec<u32> = (0..1 + rng.below(30)).map(|_| rng.below(6) as u32).collect();
-            let want = reference_align(&t, &r, &h, 0, 0);
+            let ic = random_insert_cost(&mut rng, h.len());
+            let want = reference_align(&t, &r, &h, 0, 0, ic.as_deref());
             let (n, m) = (r.len(), h.len());
+            ws.prepare_columns(&t, m, 0, 0, ic.as_deref()).unwrap();
             grow(&mut ws.row_a, m + 1).unwrap();
             grow(&mut ws.row_b, m + 1).unwrap();
             grow(&mut ws.row_lo, n + 1).unwrap();
             grow(&mut ws.row_start, n + 1).unwrap();
             let bound = want.cost * (rng.below(300) as f64 / 100.0);
-            match ws.pruned_try(&t, &r, &h, 0, 0, bound).unwrap() {
+            match ws.pruned_try(&t, &r, &h, bound).unwrap() {
                 Some(cost) => {
                     assert!(want.cost <= bound && cost == want.cost, "bound {bound} gave {cost}, want {}", want.cost);
                     ws.step_op.clear();
@@ -1058,8 +1186,12 @@ mod tests {
             }
             let lead = if round % 3 == 0 { 6.min(h.len()) } else { 0 };
             let trail = if round % 4 == 0 { 9.min(h.len() - lead) } else { 0 };
-            let got = ws.align(&t, &r, &h, lead as u64, trail as u64).unwrap();
-            assert_eq!(got, reference_align(&t, &r, &h, lead, trail));
+            // Real-valued per-element costs on every other round: the band and the bound see
+            // columns of different insertion costs.
+            let ic: Option<Vec<f64>> =
+                (round % 2 == 1).then(|| (0..h.len()).map(|_| 0.3 + rng.below(1000) as f64 / 700.0).collect());
+            let got = ws.align_with(&t, &r, &h, lead as u64, trail as u64, ic.as_deref()).unwrap();
+            assert_eq!(got, reference_align(&t, &r, &h, lead, trail, ic.as_deref()));
         }
     }
 
@@ -1078,5 +1210,10 @@ mod tests {
         let mut ws = Workspace::new();
         ws.align(&t, &r, &h, 0, 0).unwrap();
         assert!(ws.dirs.len() < 5000 * 5000 / 10, "stored {} direction bytes", ws.dirs.len());
+        // Varying insertion costs (0.5..1.5) keep the band narrow: the bound uses the cheapest ahead.
+        let ic: Vec<f64> = (0..h.len()).map(|k| 0.5 + (k % 11) as f64 / 10.0).collect();
+        let mut ws = Workspace::new();
+        ws.align_with(&t, &r, &h, 0, 0, Some(&ic)).unwrap();
+        assert!(ws.last_cells < 5000 * 5000 / 10, "stored {} direction bytes", ws.last_cells);
     }
 }

@@ -9,6 +9,8 @@ pub struct Phrase<'a> {
     pub h: &'a [u32],
     pub free_lead: usize,
     pub free_trail: usize,
+    /// Per-element insertion costs (hyp.len() of them), or None for `table.insert`.
+    pub insert_cost: Option<&'a [f64]>,
 }
 
 /// The paths of a batch, concatenated in input order.
@@ -28,7 +30,7 @@ fn run_chunk(t: &Table, phrases: &[Phrase], ws: &mut Workspace) -> Result<BatchP
     let mut out = BatchPaths::default();
     let mut total = 0usize;
     for p in phrases {
-        let cost = ws.align_checked(t, p.r, p.h, p.free_lead, p.free_trail)?;
+        let cost = ws.align_checked_with(t, p.r, p.h, p.free_lead, p.free_trail, p.insert_cost)?;
         let len = ws.steps();
         let start = out.ops.len();
         out.ops.resize(start + len, 0);

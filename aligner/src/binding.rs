@@ -46,15 +46,37 @@ unsafe fn finish(env: napi_env, outcome: Outcome) -> napi_value {
 }
 
 unsafe fn args<const N: usize>(env: napi_env, info: napi_callback_info) -> Result<[napi_value; N], AlignError> {
+    args_at_least::<N>(env, info, N)
+}
+
+/// Reads N arguments of which the first `required` must be given (node passes `undefined` for
+/// the missing optional ones).
+unsafe fn args_at_least<const N: usize>(
+    env: napi_env,
+    info: napi_callback_info,
+    required: usize,
+) -> Result<[napi_value; N], AlignError> {
     let mut argv = [ptr::null_mut(); N];
     let mut argc = N;
     if napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) != NAPI_OK {
         return Err(err("invalid-sequence", "could not read the arguments"));
     }
-    if argc < N {
-        return Err(err("invalid-sequence", format!("expected {N} arguments, got {argc}")));
+    if argc < required {
+        return Err(err("invalid-sequence", format!("expected {required} arguments, got {argc}")));
     }
     Ok(argv)
+}
+
+/// An optional Float64Array argument: `undefined`/`null` (or not passed) is None.
+unsafe fn optional_costs<'a>(env: napi_env, v: napi_value, name: &str) -> Result<Option<&'a [f64]>, AlignError> {
+    let mut ty = 0i32;
+    if v.is_null() || napi_typeof(env, v, &mut ty) != NAPI_OK {
+        return Err(err("invalid-sequence", format!("{name} could not be read")));
+    }
+    if ty == NAPI_UNDEFINED || ty == NAPI_NULL {
+        return Ok(None);
+    }
+    typed(env, v, FLOAT64_ARRAY, name, "Float64Array of per-element insertion costs").map(Some)
 }
 
 /// Borrows a typed array of the expected element type as a slice (valid during this call).
@@ -171,27 +193,29 @@ unsafe extern "C" fn create_table(env: napi_env, info: napi_callback_info) -> na
     finish(env, outcome)
 }
 
-/// align(table, ref: Uint32Array, hyp: Uint32Array, freeLead, freeTrail, out: Float64Array) -> steps.
+/// align(table, ref: Uint32Array, hyp: Uint32Array, freeLead, freeTrail, out: Float64Array,
+/// insertCost?: Float64Array) -> steps.
 /// Writes into the caller's reusable `out` buffer (at least 8 + 9*(ref.length+hyp.length) bytes):
 /// cost f64 | refIndex i32[L] | hypIndex i32[L] | ops u8[L]. Reusing one buffer saves an
 /// ArrayBuffer allocation per call, which dominates for short phrases.
 unsafe extern "C" fn align(env: napi_env, info: napi_callback_info) -> napi_value {
     let outcome = (|| -> Outcome {
-        let [t, r, h, lead, trail, out] = args::<6>(env, info)?;
+        let [t, r, h, lead, trail, out, costs] = args_at_least::<7>(env, info, 6)?;
         let t = table(env, t)?;
         let r: &[u32] = typed(env, r, UINT32_ARRAY, "input.ref", "Uint32Array of item ids")?;
         let h: &[u32] = typed(env, h, UINT32_ARRAY, "input.hyp", "Uint32Array of element ids")?;
         let lead = count(env, lead, "input.freeLead", "invalid-padding")?;
         let trail = count(env, trail, "input.freeTrail", "invalid-padding")?;
         let out: &mut [f64] = typed_mut(env, out, FLOAT64_ARRAY, "out", "Float64Array")?;
-        t.check_input(r, h, lead as u64, trail as u64)?;
+        let costs = optional_costs(env, costs, "input.insertCost")?;
+        t.check_input_with(r, h, lead as u64, trail as u64, costs)?;
         let need = 8 + 9 * (r.len() + h.len());
         if out.len() * 8 < need {
             return Err(err("invalid-sequence", format!("out holds {} bytes; {need} needed", out.len() * 8)));
         }
         WORKSPACE.with(|cell| {
             let mut ws = cell.try_borrow_mut().map_err(|_| err("internal", "aligner re-entered"))?;
-            let cost = ws.align_checked(t, r, h, lead, trail)?;
+            let cost = ws.align_checked_with(t, r, h, lead, trail, costs)?;
             let len = ws.steps();
             out[0] = cost;
             // SAFETY: `out` is a live Float64Array of at least `need` bytes (checked above);
@@ -206,11 +230,13 @@ unsafe extern "C" fn align(env: napi_env, info: napi_callback_info) -> napi_valu
     finish(env, outcome)
 }
 
-/// alignBatch(table, refs, refEnds, hyps, hypEnds, pads, threads) -> ArrayBuffer laid out as
-/// costs f64[k] | stepEnds u32[k] (+4 bytes when k is odd) | refIndex i32[T] | hypIndex i32[T] | ops u8[T].
+/// alignBatch(table, refs, refEnds, hyps, hypEnds, pads, threads, insertCosts?) -> ArrayBuffer laid
+/// out as costs f64[k] | stepEnds u32[k] (+4 bytes when k is odd) | refIndex i32[T] | hypIndex i32[T]
+/// | ops u8[T]. `insertCosts`, when given, is a Float64Array parallel to `hyps` (one cost per
+/// element, split by `hypEnds` like `hyps`); phrases without their own costs carry `table.insert`.
 unsafe extern "C" fn align_batch_js(env: napi_env, info: napi_callback_info) -> napi_value {
     let outcome = (|| -> Outcome {
-        let [t, refs, ref_ends, hyps, hyp_ends, pads, threads] = args::<7>(env, info)?;
+        let [t, refs, ref_ends, hyps, hyp_ends, pads, threads, costs] = args_at_least::<8>(env, info, 7)?;
         let t = table(env, t)?;
         let refs: &[u32] = typed(env, refs, UINT32_ARRAY, "refs", "Uint32Array")?;
         let ref_ends: &[u32] = typed(env, ref_ends, UINT32_ARRAY, "refEnds", "Uint32Array")?;
@@ -218,6 +244,15 @@ unsafe extern "C" fn align_batch_js(env: napi_env, info: napi_callback_info) -> 
         let hyp_ends: &[u32] = typed(env, hyp_ends, UINT32_ARRAY, "hypEnds", "Uint32Array")?;
         let pads: &[u32] = typed(env, pads, UINT32_ARRAY, "pads", "Uint32Array")?;
         let threads = count(env, threads, "threads", "invalid-sequence")?.clamp(1, 256);
+        let costs = optional_costs(env, costs, "insertCosts")?;
+        if let Some(c) = costs {
+            if c.len() != hyps.len() {
+                return Err(err(
+                    "invalid-sequence",
+                    format!("insertCosts has {} costs; expected one per element of hyps ({})", c.len(), hyps.len()),
+                ));
+            }
+        }
         let k = ref_ends.len();
         if hyp_ends.len() != k || pads.len() != 2 * k {
             return Err(err("invalid-sequence", "batch offsets disagree on the phrase count"));
@@ -232,9 +267,10 @@ unsafe extern "C" fn align_batch_js(env: napi_env, info: napi_callback_info) -> 
             }
             let (r, h) = (&refs[rs..re], &hyps[hs..he]);
             let (lead, trail) = (pads[2 * p] as usize, pads[2 * p + 1] as usize);
-            t.check_input(r, h, lead as u64, trail as u64)
+            let insert_cost = costs.map(|c| &c[hs..he]);
+            t.check_input_with(r, h, lead as u64, trail as u64, insert_cost)
                 .map_err(|e| err(e.code, format!("inputs[{p}]: {}", e.message)))?;
-            phrases.push(Phrase { r, h, free_lead: lead, free_trail: trail });
+            phrases.push(Phrase { r, h, free_lead: lead, free_trail: trail, insert_cost });
             rs = re;
             hs = he;
         }

@@ -72,5 +72,7 @@ extern "C" {
     pub fn napi_is_exception_pending(env: napi_env, result: *mut bool) -> napi_status;
 }
 
-/// napi_valuetype of an external.
+/// napi_valuetype values: undefined, null, external.
+pub const NAPI_UNDEFINED: i32 = 0;
+pub const NAPI_NULL: i32 = 1;
 pub const NAPI_EXTERNAL: i32 = 8;

@@ -31,8 +31,9 @@ function bandHalfWidth(n: number, m: number): number {
 }
 
 /**
- * Lower bound on the cost from a cell to (n,m), given d = (m-j)-(n-i) and the padding columns
- * still ahead: a surplus of items must be deleted, a surplus of elements inserted (padding free).
+ * Lower bound on the cost from a cell to (n,m), given d = (m-j)-(n-i), the padding columns still
+ * ahead and the cheapest insertion among the other columns ahead: a surplus of items must be
+ * deleted, a surplus of elements inserted (padding free, every other one at least `insert`).
  */
 function rest(d: number, free: number, insert: number, del: number): number {
   const a = (d - free) * insert;
@@ -50,8 +51,12 @@ export class TsPhraseAligner implements PhraseAligner {
   private dirs = new Uint8Array(4096);
   private rowLo = new Int32Array(64);
   private rowStart = new Int32Array(64);
+  /** Per column: insertion cost of hyp[k] (0 in padding); padding columns at or after j; cheapest non-padding insertion at or after j (0 if none). */
   private colIns = new Float64Array(64);
   private colFree = new Float64Array(64);
+  private colMin = new Float64Array(64);
+  /** Dearest non-padding insertion of the current input (0 if none). */
+  private maxIns = 0;
   private stepOp = new Uint8Array(128);
   private stepRef = new Int32Array(128);
   private stepHyp = new Int32Array(128);
@@ -77,6 +82,7 @@ export class TsPhraseAligner implements PhraseAligner {
     const n = ref.length;
     const m = hyp.length;
     const { sub, kind, elements } = this.table;
+    this.prepareColumns(m, freeLead, freeTrail, input.insertCost);
     if (n === 0 || m === 0) return this.edgePath(input);
     if (n === m) {
       let k = 0;
@@ -98,12 +104,12 @@ export class TsPhraseAligner implements PhraseAligner {
     this.ensureRows(m + 1, n + 1);
     let cost: number | undefined;
     if ((n + 1) * (m + 1) <= FULL_DP_CELLS) {
-      cost = this.fullDp(ref, hyp, freeLead, freeTrail);
+      cost = this.fullDp(ref, hyp);
     } else if (Math.max(n, m) < GUESS_BELOW) {
       cost = this.guessed(ref, hyp, freeLead, freeTrail);
     } else {
-      const upper = this.bandUpperBound(ref, hyp, freeLead, freeTrail);
-      cost = this.pruned(ref, hyp, freeLead, freeTrail, upper);
+      const upper = this.bandUpperBound(ref, hyp);
+      cost = this.pruned(ref, hyp, upper);
       if (cost === undefined) throw new Error(`aligner: the band lost the optimal path (bound ${upper}); this is a bug`);
     }
     return this.traceback(ref, hyp, cost);
@@ -117,38 +123,39 @@ export class TsPhraseAligner implements PhraseAligner {
   private guessed(ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number): number {
     const n = ref.length;
     const m = hyp.length;
-    const { insert, delete: del } = this.table;
+    const del = this.table.delete;
+    const colIns = this.colIns;
     let trivial = 0;
     for (let i = 0; i < n; i++) trivial += del;
-    for (let k = 0; k < m; k++) trivial += k < freeLead || k >= m - freeTrail ? 0 : insert;
-    let guess = rest(m - n, freeLead + freeTrail, insert, del) + Math.max(insert, del) * Math.ceil((n + m) / 16);
+    for (let k = 0; k < m; k++) trivial += colIns[k] as number;
+    // unit > 0 whenever trivial > 0, so doubling reaches trivial.
+    let guess = rest(m - n, freeLead + freeTrail, this.colMin[0] as number, del) + Math.max(this.maxIns, del) * Math.ceil((n + m) / 16);
     for (;;) {
       if (guess >= trivial) {
-        const cost = this.pruned(ref, hyp, freeLead, freeTrail, trivial);
+        const cost = this.pruned(ref, hyp, trivial);
         if (cost === undefined) throw new Error(`aligner: the band lost the optimal path (bound ${trivial}); this is a bug`);
         return cost;
       }
-      const cost = this.pruned(ref, hyp, freeLead, freeTrail, guess);
+      const cost = this.pruned(ref, hyp, guess);
       if (cost !== undefined) return cost;
       guess *= 2;
     }
   }
 
   /** The full DP over all (n+1)*(m+1) cells (small inputs only). */
-  private fullDp(ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number): number {
+  private fullDp(ref: Uint32Array, hyp: Uint32Array): number {
     const n = ref.length;
     const m = hyp.length;
     const { sub, elements } = this.table;
-    const insert = this.table.insert;
     const del = this.table.delete;
-    const trailStart = m - freeTrail;
+    const colIns = this.colIns;
     const w = m + 1;
     this.growDirs((n + 1) * w);
     const dirs = this.dirs;
     let prev = this.rowA;
     let cur = this.rowB;
     prev[0] = 0;
-    for (let j = 1; j <= m; j++) prev[j] = (prev[j - 1] as number) + (j - 1 < freeLead || j - 1 >= trailStart ? 0 : insert);
+    for (let j = 1; j <= m; j++) prev[j] = (prev[j - 1] as number) + (colIns[j - 1] as number);
     for (let i = 1; i <= n; i++) {
       const rb = (ref[i - 1] as number) * elements;
       let pos = i * w;
@@ -165,7 +172,7 @@ export class TsPhraseAligner implements PhraseAligner {
           best = d;
           dir = DEL;
         }
-        const x = left + (j - 1 < freeLead || j - 1 >= trailStart ? 0 : insert);
+        const x = left + (colIns[j - 1] as number);
         if (x < best) {
           best = x;
           dir = INS;
@@ -183,7 +190,7 @@ export class TsPhraseAligner implements PhraseAligner {
   }
 
   private edgePath(input: ValidInput): Alignment {
-    const { ref, hyp, freeLead, freeTrail } = input;
+    const { ref, hyp } = input;
     const n = ref.length;
     const m = hyp.length;
     const steps = n + m; // one of them is 0
@@ -199,15 +206,47 @@ export class TsPhraseAligner implements PhraseAligner {
         hypIndex[i] = -1;
       }
     } else {
-      const trailStart = m - freeTrail;
       for (let j = 0; j < m; j++) {
-        cost += j < freeLead || j >= trailStart ? 0 : this.table.insert;
+        cost += this.colIns[j] as number;
         ops[j] = EditOp.Insert;
         refIndex[j] = -1;
         hypIndex[j] = j;
       }
     }
     return { ops, refIndex, hypIndex, cost };
+  }
+
+  /**
+   * Fills the per-column insertion costs (padding free, else input.insertCost or table.insert),
+   * the padding columns ahead of each column and the cheapest non-padding insertion ahead (for
+   * the lower bound `rest`), and the dearest one (for the guessed bound).
+   */
+  private prepareColumns(m: number, freeLead: number, freeTrail: number, insertCost: Float64Array | undefined): void {
+    if (this.colIns.length < m + 1) {
+      this.colIns = new Float64Array(2 * (m + 1));
+      this.colFree = new Float64Array(2 * (m + 1));
+      this.colMin = new Float64Array(2 * (m + 1));
+    }
+    const colIns = this.colIns;
+    const colFree = this.colFree;
+    const colMin = this.colMin;
+    const trailStart = m - freeTrail;
+    const insert = this.table.insert;
+    let max = 0;
+    for (let k = 0; k < m; k++) {
+      const free = k < freeLead || k >= trailStart;
+      const c = free ? 0 : insertCost === undefined ? insert : (insertCost[k] as number) + 0; // -0 -> +0
+      colIns[k] = c;
+      if (!free && c > max) max = c;
+    }
+    this.maxIns = max;
+    let min = Number.POSITIVE_INFINITY;
+    colMin[m] = 0;
+    for (let j = m - 1; j >= 0; j--) {
+      if (!(j < freeLead || j >= trailStart) && (colIns[j] as number) < min) min = colIns[j] as number;
+      colMin[j] = min === Number.POSITIVE_INFINITY ? 0 : min;
+    }
+    for (let j = 0; j <= m; j++) colFree[j] = Math.min(m - j, freeTrail) + (freeLead > j ? freeLead - j : 0);
   }
 
   private ensureRows(width: number, rows: number): void {
@@ -225,13 +264,12 @@ export class TsPhraseAligner implements PhraseAligner {
    * Cost of the best path inside an adaptive band (each row centred on the previous row's
    * cheapest cell): a real path's cost, hence an upper bound on the optimum.
    */
-  private bandUpperBound(ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number): number {
+  private bandUpperBound(ref: Uint32Array, hyp: Uint32Array): number {
     const n = ref.length;
     const m = hyp.length;
     const { sub, elements } = this.table;
-    const insert = this.table.insert;
     const del = this.table.delete;
-    const trailStart = m - freeTrail;
+    const colIns = this.colIns;
     const w = bandHalfWidth(n, m);
     let prev = this.rowA;
     let cur = this.rowB;
@@ -239,7 +277,7 @@ export class TsPhraseAligner implements PhraseAligner {
     prev[0] = 0;
     let centre = 0;
     for (let j = 1; j <= phi; j++) {
-      prev[j] = (prev[j - 1] as number) + (j - 1 < freeLead || j - 1 >= trailStart ? 0 : insert);
+      prev[j] = (prev[j - 1] as number) + (colIns[j - 1] as number);
       if ((prev[j] as number) < (prev[centre] as number)) centre = j;
     }
     let plo = 0;
@@ -257,7 +295,7 @@ export class TsPhraseAligner implements PhraseAligner {
           if (d < best) best = d;
         }
         if (j > clo) {
-          const x = (cur[j - 1] as number) + (j - 1 < freeLead || j - 1 >= trailStart ? 0 : insert);
+          const x = (cur[j - 1] as number) + (colIns[j - 1] as number);
           if (x < best) best = x;
         }
         cur[j] = best;
@@ -288,24 +326,17 @@ export class TsPhraseAligner implements PhraseAligner {
    * Row-by-row DP keeping the band of cells whose value + lower bound on the rest is <= upper
    * (+ slack). Returns the optimal cost, or undefined when the optimum is above `upper`.
    */
-  private pruned(ref: Uint32Array, hyp: Uint32Array, freeLead: number, freeTrail: number, upper: number): number | undefined {
+  private pruned(ref: Uint32Array, hyp: Uint32Array, upper: number): number | undefined {
     const n = ref.length;
     const m = hyp.length;
     const { sub, elements } = this.table;
-    const insert = this.table.insert;
     const del = this.table.delete;
-    const trailStart = m - freeTrail;
     const limit = upper + upper * ((n + m + 4) * SLACK_PER_TERM);
     const rowLo = this.rowLo;
     const rowStart = this.rowStart;
-    if (this.colIns.length < m + 1) {
-      this.colIns = new Float64Array(2 * (m + 1));
-      this.colFree = new Float64Array(2 * (m + 1));
-    }
     const colIns = this.colIns;
     const colFree = this.colFree;
-    for (let k = 0; k < m; k++) colIns[k] = k < freeLead || k >= trailStart ? 0 : insert;
-    for (let j = 0; j <= m; j++) colFree[j] = Math.min(m - j, freeTrail) + (freeLead > j ? freeLead - j : 0);
+    const colMin = this.colMin;
     // d = (m - j) - (n - i) = nm + i - j.
     const nm = m - n;
 
@@ -315,7 +346,7 @@ export class TsPhraseAligner implements PhraseAligner {
     let phi = 0;
     for (let j = 1; j <= m; j++) {
       const v = (prev[j - 1] as number) + (colIns[j - 1] as number);
-      if (v + rest(nm - j, colFree[j] as number, insert, del) > limit) break;
+      if (v + rest(nm - j, colFree[j] as number, colMin[j] as number, del) > limit) break;
       prev[j] = v;
       phi = j;
     }
@@ -365,15 +396,15 @@ export class TsPhraseAligner implements PhraseAligner {
       }
       // The next row's band: from the first to the last cell that passes the bound.
       let first = plo;
-      while (first <= end && (cur[first] as number) + rest(d0 - first, colFree[first] as number, insert, del) > limit) first++;
+      while (first <= end && (cur[first] as number) + rest(d0 - first, colFree[first] as number, colMin[first] as number, del) > limit) first++;
       if (first > end) return undefined;
       let last = end;
-      while ((cur[last] as number) + rest(d0 - last, colFree[last] as number, insert, del) > limit) last--;
+      while ((cur[last] as number) + rest(d0 - last, colFree[last] as number, colMin[last] as number, del) > limit) last--;
       if (last === end && end === phi + 1) {
         // Beyond the previous row's band only insertions along this row reach a cell.
         for (let k = end + 1; k <= m; k++) {
           const v = (cur[k - 1] as number) + (colIns[k - 1] as number);
-          if (v + rest(d0 - k, colFree[k] as number, insert, del) > limit) break;
+          if (v + rest(d0 - k, colFree[k] as number, colMin[k] as number, del) > limit) break;
           cur[k] = v;
           last = k;
           dirs[pos++] = INS;

@@ -7,14 +7,16 @@ import type { ValidInput, ValidTable } from '../validate';
 
 /**
  * D[0][0]=0; D[i][j] = min(diag D[i-1][j-1]+sub, del D[i-1][j]+delete, ins D[i][j-1]+insCost(j-1)),
- * choosing per cell the first of diag, del, ins that is strictly below the ones before it.
+ * choosing per cell the first of diag, del, ins that is strictly below the ones before it;
+ * insCost(k) = 0 for padding, else input.insertCost[k] when given, else table.insert.
  */
 export function referenceAlign(table: ValidTable, input: ValidInput): Alignment {
   const { ref, hyp, freeLead, freeTrail } = input;
   const n = ref.length;
   const m = hyp.length;
   const w = m + 1;
-  const insCost = (k: number): number => (k < freeLead || k >= m - freeTrail ? 0 : table.insert);
+  const insertCost = input.insertCost;
+  const insCost = (k: number): number => (k < freeLead || k >= m - freeTrail ? 0 : insertCost === undefined ? table.insert : (insertCost[k] as number) + 0);
   const d = new Float64Array((n + 1) * w);
   const dir = new Uint8Array((n + 1) * w);
   for (let j = 1; j <= m; j++) {

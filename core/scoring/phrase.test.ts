@@ -3,12 +3,15 @@ import { createAligner } from '../../aligner';
 import type { Hypothesis, HypothesisElement } from '../decode';
 import { loadDefaultCatalog } from '../items';
 import { buildCostTable, DEFAULT_COST_WEIGHTS, phoneticDistance } from './costs';
-import { judgePhrases, type PhraseToJudge } from './phrase';
+import { insertCostsOf, judgePhrases, type PhraseToJudge } from './phrase';
 
 const catalog = loadDefaultCatalog();
 const aligner = createAligner(buildCostTable(catalog));
 
-/** A hypothesis of elements 300 ms apart, starting at `startMs`. */
+/**
+ * A hypothesis of elements 300 ms apart (100 ms gaps: closer than answerPauseMs, so each one is
+ * priced as joined to its neighbours; 'no shifts from one stray sound' below sets real pauses).
+ */
 function hyp(elements: string[], startMs = 0, frames = 400): Hypothesis {
   const els: HypothesisElement[] = elements.map((element, i) => {
     const id = catalog.elementId(element);
@@ -177,5 +180,93 @@ describe('buildCostTable', () => {
     expect(cost('b_letter', 'di')).toBeGreaterThan(0.5);
     expect(cost('b_letter', 'di')).toBeLessThan(cost('b_letter', 'ɛks') as number);
     expect(cost('b_letter', 'ɛks')).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('no shifts from one stray sound', () => {
+  /** A hypothesis from [element, startMs, endMs] triples (own audio only: no padding). */
+  const timed = (els: Array<[string, number, number]>): Hypothesis => ({
+    ...hyp([], 0),
+    elements: els.map(([element, startMs, endMs], word) => ({ element, elementId: catalog.elementId(element) as number, confidence: 0.9, startMs, endMs, word })),
+  });
+  const timedPhrase = (items: string[], els: Array<[string, number, number]>) => phrase(items, [], { hypothesis: timed(els) });
+
+  it('a sound joined to the next answer without a pause is a false start: inserted, and the answer stays on its item', () => {
+    // "b-ɑɹ" for R, then nothing for S. Two near-miss substitutions (1 + 0.8125) used to beat
+    // an insertion plus an omission (1 + 1): r_letter <- bi, s_letter <- ɑɹ.
+    const result = judge(
+      timedPhrase(
+        ['r_letter', 's_letter'],
+        [
+          ['bi', 1000, 1100],
+          ['ɑɹ', 1160, 1400],
+        ],
+      ),
+    );
+    expect(result?.items.map((v) => [v.item, v.verdict, v.heard ?? null])).toEqual([
+      ['r_letter', 'correct', 'ɑɹ'],
+      ['s_letter', 'omitted', null],
+    ]);
+    expect(result?.inserted.map((e) => [e.element, e.position])).toEqual([['bi', 0]]);
+  });
+
+  it('the same sound set off by pauses is an answer: the verdicts stay positional, never both shifted', () => {
+    const result = judge(
+      timedPhrase(
+        ['r_letter', 's_letter'],
+        [
+          ['bi', 1000, 1100],
+          ['ɑɹ', 1900, 2140],
+        ],
+      ),
+    );
+    expect(result?.items.map((v) => [v.item, v.verdict, v.heard ?? null])).toEqual([
+      ['r_letter', 'substituted', 'bi'],
+      ['s_letter', 'substituted', 'ɑɹ'],
+    ]);
+    expect(result?.inserted).toEqual([]);
+  });
+
+  it('five answers separated by pauses keep their items (examples/04 phrase 3: "i" for X, "l" for the sound of E)', () => {
+    // The decoded times of that phrase. A shift (x_letter omitted, e_sound <- i, l inserted)
+    // costs 1 + insertion; the positional reading 0.92 + 1.
+    const result = judge(
+      timedPhrase(
+        ['x_letter', 'e_sound', 'n_letter', 'v_letter', 'r_sound'],
+        [
+          ['i', 3900, 3920],
+          ['l', 4640, 4680],
+          ['ɛn', 5740, 5880],
+          ['vi', 6860, 7200],
+          ['ɝ', 8200, 8220],
+        ],
+      ),
+    );
+    expect(result?.items.map((v) => [v.item, v.verdict, v.heard ?? null])).toEqual([
+      ['x_letter', 'substituted', 'i'],
+      ['e_sound', 'substituted', 'l'],
+      ['n_letter', 'correct', 'ɛn'],
+      ['v_letter', 'correct', 'vi'],
+      ['r_sound', 'correct', 'ɝ'],
+    ]);
+    expect(result?.inserted).toEqual([]);
+  });
+
+  it('prices each own element by the pauses to its own neighbours; the phrase edge counts as a pause', () => {
+    const w = { ...DEFAULT_COST_WEIGHTS, insert: 1, separateInsert: 1.2, joinedInsert: 0.5 }; // three distinct prices
+    const { elements } = timed([
+      ['si', 0, 200], // padding: its timing is another recording's
+      ['bi', 500, 600], // own edge before, 50 ms to ɑɹ: joined
+      ['ɑɹ', 650, 900], // joined to bi
+      ['ɛs', 900 + w.answerPauseMs, 1500], // a pause of exactly answerPauseMs each side: separate
+      ['ti', 1500 + w.answerPauseMs, 1800], // pause before, own edge after (the next is padding): separate
+      ['di', 1810, 1900], // padding
+    ]);
+    expect(Array.from(insertCostsOf(elements, 1, 1, w))).toEqual([1, 0.5, 0.5, 1.2, 1.2, 1]);
+    // alone in the phrase: edges on both sides
+    expect(Array.from(insertCostsOf(elements.slice(1, 2), 0, 0, w))).toEqual([1.2]);
+    expect(insertCostsOf([], 0, 0, w)).toEqual(new Float64Array(0));
+    // the defaults: a joined element is cheaper to call extra than any unrelated substitution
+    expect(Array.from(insertCostsOf(elements, 1, 1))).toEqual([1, 0.5, 0.5, 1, 1, 1]);
   });
 });

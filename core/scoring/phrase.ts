@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { EditOp, type PhraseAligner } from '../../aligner';
 import type { Hypothesis, HypothesisElement } from '../decode';
 import type { Item } from '../items';
+import { type CostWeights, DEFAULT_COST_WEIGHTS } from './costs';
 import { reconsider, type SecondLook, type SecondLookConfig, substitutionWindow } from './secondLook';
 import { type InsertedElement, type ItemVerdict, type PhraseResult, type Totals, Verdict } from './types';
 
@@ -86,10 +87,35 @@ function silenceConfidence(hyp: Hypothesis, fromMs: number, toMs: number): numbe
 }
 
 /**
- * Builds the alignment request of a phrase: item ids, element ids (padding elements as their
- * twins, see buildCostTable) and the padding counts.
+ * Insertion cost of each heard element, from the pauses around it (see costs.ts): an own element
+ * whose gaps to the previous and the next own element are both at least `answerPauseMs` (the
+ * phrase's edge counts as a pause) costs `separateInsert`; one closer than that to either
+ * neighbour costs `joinedInsert`. Only the phrase's own elements are neighbours: padding audio is
+ * another recording joined on, so its timing says nothing (padding entries are `insert`, and the
+ * aligner keeps padding free anyway).
+ *
+ * @example
+ * // "b-ɑɹ" (bi ends 40 ms before ɑɹ starts), then a pause, then "ɛs"
+ * insertCostsOf(elements, 0, 0); // [joinedInsert, joinedInsert, separateInsert]
  */
-export function alignInputOf(phrase: PhraseToJudge, elementCount: number) {
+export function insertCostsOf(elements: readonly HypothesisElement[], lead: number, trail: number, weights: CostWeights = DEFAULT_COST_WEIGHTS): Float64Array {
+  const costs = new Float64Array(elements.length).fill(weights.insert);
+  const end = elements.length - trail;
+  for (let h = lead; h < end; h++) {
+    const e = elements[h] as HypothesisElement;
+    const before = h > lead ? e.startMs - (elements[h - 1] as HypothesisElement).endMs : Number.POSITIVE_INFINITY;
+    const after = h + 1 < end ? (elements[h + 1] as HypothesisElement).startMs - e.endMs : Number.POSITIVE_INFINITY;
+    costs[h] = before < weights.answerPauseMs || after < weights.answerPauseMs ? weights.joinedInsert : weights.separateInsert;
+  }
+  return costs;
+}
+
+/**
+ * Builds the alignment request of a phrase: item ids, element ids (padding elements as their
+ * twins, see buildCostTable), the padding counts and each element's insertion cost from the
+ * pauses around it ({@link insertCostsOf}).
+ */
+export function alignInputOf(phrase: PhraseToJudge, elementCount: number, weights: CostWeights = DEFAULT_COST_WEIGHTS) {
   const elements = phrase.hypothesis.elements;
   const { lead, trail } = paddingCounts(elements, phrase.leadMs, phrase.ownMs);
   return {
@@ -97,6 +123,7 @@ export function alignInputOf(phrase: PhraseToJudge, elementCount: number) {
     hyp: Uint32Array.from(elements, (e, h) => (h < lead || h >= elements.length - trail ? e.elementId + elementCount : e.elementId)),
     freeLead: lead,
     freeTrail: trail,
+    insertCost: insertCostsOf(elements, lead, trail, weights),
   };
 }
 
@@ -197,11 +224,19 @@ export function judgeAligned(
  * Aligns and judges several phrases with one batched aligner call. `elementCount` is the catalog's
  * element count (the aligner's table has twice as many columns). With `secondLook`, phrases whose
  * hypothesis carries log-probabilities get second looks at their substituted and omitted items.
- * With `clock`, the alignment and the second looks are timed separately.
+ * With `clock`, the alignment and the second looks are timed separately. `weights` price the
+ * insertions by pauses (the aligner's table was built from the same weights; default: both defaults).
  */
-export function judgePhrases(phrases: readonly PhraseToJudge[], aligner: PhraseAligner, elementCount: number, secondLook?: SecondLookConfig, clock?: JudgeClock): PhraseResult[] {
+export function judgePhrases(
+  phrases: readonly PhraseToJudge[],
+  aligner: PhraseAligner,
+  elementCount: number,
+  secondLook?: SecondLookConfig,
+  clock?: JudgeClock,
+  weights: CostWeights = DEFAULT_COST_WEIGHTS,
+): PhraseResult[] {
   const started = performance.now();
-  const inputs = phrases.map((p) => alignInputOf(p, elementCount));
+  const inputs = phrases.map((p) => alignInputOf(p, elementCount, weights));
   const alignments = aligner.alignBatch(inputs);
   if (clock) clock.alignMs += performance.now() - started;
   return phrases.map((p, i) => {

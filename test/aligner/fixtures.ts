@@ -51,22 +51,49 @@ export const tableArb = fc
     return { items, elements, sub, kind, insert, delete: del };
   });
 
-/** A table plus a valid input for it (padding within hyp). */
-export const caseArb = tableArb.chain((table) =>
-  fc
-    .record({
-      ref: fc.array(fc.integer({ min: 0, max: table.items - 1 }), { maxLength: 9 }),
-      hyp: fc.array(fc.integer({ min: 0, max: table.elements - 1 }), { maxLength: 9 }),
-      lead: fc.nat(4),
-      trail: fc.nat(4),
-    })
-    .map(({ ref, hyp, lead, trail }) => {
-      const freeLead = Math.min(lead, hyp.length);
-      const freeTrail = Math.min(trail, hyp.length - freeLead);
-      const input: AlignInput = { ref: Uint32Array.from(ref), hyp: Uint32Array.from(hyp), freeLead, freeTrail };
-      return { table, input };
-    }),
-);
+/**
+ * Per-element insertion costs for an input of up to `maxLength` elements: multiples of 1/8 in
+ * 0..3 (exact sums; 0, below, equal to and above any table.insert), or undefined for about a
+ * third of the cases (table.insert everywhere).
+ */
+export const insertCostArb = (maxLength: number) =>
+  fc.option(
+    fc.array(
+      fc.integer({ min: 0, max: 24 }).map((v) => v / 8),
+      { minLength: maxLength, maxLength },
+    ),
+    { freq: 3, nil: undefined },
+  );
+
+/** A table plus a valid input for it (padding within hyp, random per-element insertion costs or none). */
+export const caseArb = caseOfLength(9);
+
+/** Like caseArb with ref and hyp of minLength..maxLength symbols. */
+export function caseOfLength(maxLength: number, minLength = 0) {
+  return tableArb.chain((table) =>
+    fc
+      .record({
+        ref: fc.array(fc.integer({ min: 0, max: table.items - 1 }), { minLength, maxLength }),
+        hyp: fc.array(fc.integer({ min: 0, max: table.elements - 1 }), { minLength, maxLength }),
+        lead: fc.nat(4),
+        trail: fc.nat(4),
+        costs: insertCostArb(maxLength),
+      })
+      .map(({ ref, hyp, lead, trail, costs }) => {
+        const freeLead = Math.min(lead, hyp.length);
+        const freeTrail = Math.min(trail, hyp.length - freeLead);
+        const input: AlignInput = { ref: Uint32Array.from(ref), hyp: Uint32Array.from(hyp), freeLead, freeTrail };
+        if (costs) input.insertCost = Float64Array.from(costs.slice(0, hyp.length));
+        return { table, input };
+      }),
+  );
+}
+
+/** The cost of inserting hyp[k]: 0 in padding, else input.insertCost[k] or table.insert. */
+export function insertCostOf(table: CostTable, input: AlignInput, k: number): number {
+  if (k < (input.freeLead ?? 0) || k >= input.hyp.length - (input.freeTrail ?? 0)) return 0;
+  return input.insertCost ? (input.insertCost[k] as number) : table.insert;
+}
 
 /** Edits a sequence: each position is kept, substituted, dropped or followed by an insertion. */
 export function mutate(seq: readonly number[], alphabet: number, rate: number, rnd: () => number): number[] {
@@ -96,8 +123,6 @@ export function seeded(seed: number): () => number {
 /** Minimum path cost by enumerating every path (exponential: tiny inputs only). */
 export function bruteForceCost(table: CostTable, input: AlignInput): number {
   const { ref, hyp } = input;
-  const lead = input.freeLead ?? 0;
-  const trailStart = hyp.length - (input.freeTrail ?? 0);
   const go = (i: number, j: number): number => {
     if (i === ref.length && j === hyp.length) return 0;
     let best = Number.POSITIVE_INFINITY;
@@ -105,7 +130,7 @@ export function bruteForceCost(table: CostTable, input: AlignInput): number {
       best = Math.min(best, (table.sub[(ref[i] as number) * table.elements + (hyp[j] as number)] as number) + go(i + 1, j + 1));
     }
     if (i < ref.length) best = Math.min(best, table.delete + go(i + 1, j));
-    if (j < hyp.length) best = Math.min(best, (j < lead || j >= trailStart ? 0 : table.insert) + go(i, j + 1));
+    if (j < hyp.length) best = Math.min(best, insertCostOf(table, input, j) + go(i, j + 1));
     return best;
   };
   return go(0, 0);

@@ -8,7 +8,7 @@ import { AlignerInputError, type AlignInput, type Alignment, type CostTable, cre
 import { loadNativeBinding } from '../../aligner/native';
 import { referenceAlign } from '../../aligner/ts/referenceDp';
 import { validateInput, validateTable } from '../../aligner/validate';
-import { bruteForceCost, caseArb, mutate, seeded, tableArb } from './fixtures';
+import { bruteForceCost, caseArb, caseOfLength, insertCostOf, mutate, seeded, tableArb } from './fixtures';
 
 const status = nativeStatus();
 const requireNative = process.env.ALIGNER_REQUIRE_NATIVE === '1';
@@ -49,14 +49,12 @@ function pathProblem(table: CostTable, input: AlignInput, a: Alignment): string 
 
 /** Sum of the step costs in path order (the DP's addition order). */
 function pathCost(table: CostTable, input: AlignInput, a: Alignment): number {
-  const lead = input.freeLead ?? 0;
-  const trailStart = input.hyp.length - (input.freeTrail ?? 0);
   let cost = 0;
   for (let s = 0; s < a.ops.length; s++) {
     const op = a.ops[s];
     const r = a.refIndex[s] as number;
     const h = a.hypIndex[s] as number;
-    if (op === EditOp.Insert) cost += h < lead || h >= trailStart ? 0 : table.insert;
+    if (op === EditOp.Insert) cost += insertCostOf(table, input, h);
     else if (op === EditOp.Delete) cost += table.delete;
     else cost += table.sub[(input.ref[r] as number) * table.elements + (input.hyp[h] as number)] as number;
   }
@@ -104,6 +102,60 @@ describe.each(backends)('PhraseAligner properties (%s backend)', (backend) => {
     );
   });
 
+  it('equals the full-matrix DP where the pruned search runs (guessed and banded bounds), with per-element insertion costs', () => {
+    // Over 512 cells the search prunes with a lower bound that takes the cheapest insertion
+    // still ahead; 256+ symbols add the adaptive band's bound. Both must stay exact when the
+    // insertion costs vary per element (0 included).
+    const medium = caseOfLength(60, 22);
+    fc.assert(
+      fc.property(medium, ({ table, input }) => {
+        const valid = validateTable(table);
+        expect(make(table).align(input)).toEqual(referenceAlign(valid, validateInput(input, valid)));
+      }),
+      { numRuns: 300 },
+    );
+    const long = caseOfLength(300, 256);
+    fc.assert(
+      fc.property(long, ({ table, input }) => {
+        const valid = validateTable(table);
+        expect(make(table).align(input)).toEqual(referenceAlign(valid, validateInput(input, valid)));
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('treats insertCost equal to table.insert everywhere exactly as no insertCost', () => {
+    fc.assert(
+      fc.property(caseOfLength(40), ({ table, input }) => {
+        const { insertCost: _ignored, ...plain } = input;
+        const uniform = { ...plain, insertCost: new Float64Array(input.hyp.length).fill(table.insert) };
+        const aligner = make(table);
+        const a = aligner.align(plain);
+        expect(aligner.align(uniform)).toEqual(a);
+        expect(Object.is(aligner.align(uniform).cost, a.cost)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('raising one element’s insertion cost by δ never lowers the optimum and raises it by at most δ', () => {
+    fc.assert(
+      fc.property(caseOfLength(12), fc.nat(), fc.integer({ min: 1, max: 16 }), ({ table, input }, at, eighths) => {
+        fc.pre(input.hyp.length > 0);
+        const k = at % input.hyp.length;
+        const base = input.insertCost ?? new Float64Array(input.hyp.length).fill(table.insert);
+        const raised = Float64Array.from(base);
+        raised[k] = (raised[k] as number) + eighths / 8;
+        const aligner = make(table);
+        const before = aligner.align({ ...input, insertCost: base }).cost;
+        const after = aligner.align({ ...input, insertCost: raised }).cost;
+        expect(after).toBeGreaterThanOrEqual(before);
+        expect(after).toBeLessThanOrEqual(before + eighths / 8);
+      }),
+      { numRuns: 800 },
+    );
+  });
+
   it('aligns identical inputs as all Match at cost 0', () => {
     const arb = tableArb.chain((table) =>
       fc.record({
@@ -127,7 +179,8 @@ describe.each(backends)('PhraseAligner properties (%s backend)', (backend) => {
       fc.property(caseArb, fc.integer({ min: 1, max: 4 }), ({ table, input }, extra) => {
         const items = table.items + extra;
         const elements = table.elements + extra;
-        const far = table.insert + table.delete + 1;
+        // Suffix elements cost table.insert to insert; `far` tops delete + the dearest insertion.
+        const far = Math.max(table.insert, ...(input.insertCost ?? [])) + table.delete + 1;
         const sub = new Float64Array(items * elements).fill(far);
         const kind = new Uint8Array(items * elements).fill(PairKind.Other);
         for (let i = 0; i < items; i++) {
@@ -145,10 +198,12 @@ describe.each(backends)('PhraseAligner properties (%s backend)', (backend) => {
         const base = { ...input, freeTrail: 0 };
         const before = make(wide).align(base).cost;
         const suffix = Array.from({ length: extra }, (_, k) => k);
+        const costs = input.insertCost ? { insertCost: Float64Array.from([...input.insertCost, ...suffix.map(() => table.insert)]) } : {};
         const longer = {
           ...base,
           ref: Uint32Array.from([...input.ref, ...suffix.map((k) => table.items + k)]),
           hyp: Uint32Array.from([...input.hyp, ...suffix.map((k) => table.elements + k)]),
+          ...costs,
         };
         const after = make(wide).align(longer);
         expect(after.cost).toBe(before);
@@ -158,6 +213,7 @@ describe.each(backends)('PhraseAligner properties (%s backend)', (backend) => {
           ...base,
           ref: Uint32Array.from([...input.ref, ...suffix.map((s) => s % k)]),
           hyp: Uint32Array.from([...input.hyp, ...suffix.map((s) => s % k)]),
+          ...costs,
         };
         expect(make(table).align(plain).cost).toBeLessThanOrEqual(make(table).align(base).cost);
       }),
@@ -207,6 +263,41 @@ describe.each(backends)('PhraseAligner properties (%s backend)', (backend) => {
       ]),
     ).toThrow(/input\.ref\[0\] is item id 5/);
   });
+
+  it('rejects a bad insertCost with a coded error naming it, single and batched', () => {
+    const table: CostTable = { items: 1, elements: 2, sub: Float64Array.of(0, 1), kind: Uint8Array.of(0, 2), insert: 1, delete: 1 };
+    const aligner = make(table);
+    const ref = Uint32Array.of(0);
+    const hyp = Uint32Array.of(0, 1);
+    const codeOf = (fn: () => unknown): [string, string] => {
+      try {
+        fn();
+      } catch (err) {
+        expect(err).toBeInstanceOf(AlignerInputError);
+        return [(err as AlignerInputError).code, (err as Error).message];
+      }
+      return ['no error', ''];
+    };
+    const cases: Array<[unknown, string, RegExp]> = [
+      [[1, 1], 'invalid-sequence', /insertCost must be a Float64Array/],
+      [Float32Array.of(1, 1), 'invalid-sequence', /insertCost must be a Float64Array/],
+      [Float64Array.of(1), 'invalid-sequence', /insertCost has 1 costs; expected hyp\.length = 2/],
+      [Float64Array.of(1, Number.NaN), 'invalid-cost', /insertCost\[1\] is NaN; costs must be finite numbers >= 0/],
+      [Float64Array.of(-0.5, 1), 'invalid-cost', /insertCost\[0\] is -0\.5/],
+      [Float64Array.of(1, Number.POSITIVE_INFINITY), 'invalid-cost', /insertCost\[1\] is Infinity/],
+      [Float64Array.of(1, 2e15), 'invalid-cost', /insertCost\[1\] is 2000000000000000; costs must be finite, >= 0 and <= 1000000000000000/],
+    ];
+    for (const [insertCost, code, text] of cases) {
+      const input = { ref, hyp, insertCost } as unknown as AlignInput;
+      const [gotCode, message] = codeOf(() => aligner.align(input));
+      expect([gotCode, message]).toEqual([code, expect.stringMatching(text)]);
+      expect(codeOf(() => aligner.alignBatch([{ ref, hyp }, input]))[0]).toBe(code);
+    }
+    // Checked even where every element is padding (and then free).
+    expect(codeOf(() => aligner.align({ ref, hyp, freeLead: 2, insertCost: Float64Array.of(Number.NaN, 0) }))[0]).toBe('invalid-cost');
+    expect(aligner.align({ ref, hyp, freeLead: 1, freeTrail: 1, insertCost: Float64Array.of(7, 7) }).cost).toBe(0); // a <- padding a, free 1
+    expect(aligner.align({ ref, hyp, insertCost: Float64Array.of(-0, 0.25) }).cost).toBe(0.25);
+  });
 });
 
 const nativeDescribe = backends.includes('native') ? describe : describe.skip;
@@ -251,12 +342,39 @@ nativeDescribe('native backend parity with the TypeScript fallback', () => {
       const hyp = mutate(ref, items, rnd() * 0.5, rnd);
       const freeLead = t % 3 === 0 ? Math.min(3, hyp.length) : 0;
       const freeTrail = t % 4 === 0 ? Math.min(2, hyp.length - freeLead) : 0;
-      inputs.push({ ref: Uint32Array.from(ref), hyp: Uint32Array.from(hyp), freeLead, freeTrail });
+      const input: AlignInput = { ref: Uint32Array.from(ref), hyp: Uint32Array.from(hyp), freeLead, freeTrail };
+      // Every other phrase with real-valued per-element insertion costs (a batch mixes both kinds).
+      if (t % 2 === 1) input.insertCost = Float64Array.from(hyp, () => (rnd() < 0.1 ? 0 : 0.2 + rnd() * 1.6));
+      inputs.push(input);
     }
     const expected = inputs.map((input) => ts.align(input));
     expect(inputs.map((input) => native.align(input))).toEqual(expected);
     expect(native.alignBatch(inputs)).toEqual(expected);
     expect(ts.alignBatch(inputs)).toEqual(expected);
+    const valid = validateTable(table);
+    inputs.forEach((input, k) => {
+      if (k % 10 === 1) expect(expected[k]).toEqual(referenceAlign(valid, validateInput(input, valid)));
+    });
+  });
+
+  it('gives identical batches of random phrases with and without per-element insertion costs', () => {
+    fc.assert(
+      fc.property(tableArb, fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 40 }), (table, seeds) => {
+        const inputs = seeds.map(([a, b]): AlignInput => {
+          const rnd = seeded(a * 31 + b);
+          const ref = Uint32Array.from({ length: a % 10 }, () => Math.floor(rnd() * table.items));
+          const hyp = Uint32Array.from({ length: b % 12 }, () => Math.floor(rnd() * table.elements));
+          return b % 3 === 0 ? { ref, hyp } : { ref, hyp, freeLead: Math.min(1, hyp.length), insertCost: Float64Array.from(hyp, () => Math.floor(rnd() * 20) / 8) };
+        });
+        const a = createAligner(table, { backend: 'native' }).alignBatch(inputs);
+        const b = createAligner(table, { backend: 'ts' }).alignBatch(inputs);
+        expect(a).toEqual(b);
+        a.forEach((r, k) => {
+          expect(Object.is(r.cost, (b[k] as Alignment).cost)).toBe(true);
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('rejects bad calls to the raw module with a coded error instead of crashing', () => {
@@ -285,5 +403,14 @@ nativeDescribe('native backend parity with the TypeScript fallback', () => {
     expect(binding.align(t, Uint32Array.of(0), Uint32Array.of(0), 0, 0, out)).toBe(1);
     expect(codeOf(() => (binding.align as (...a: unknown[]) => unknown)(t))).toBe('invalid-sequence');
     expect(codeOf(() => binding.alignBatch(t, Uint32Array.of(0), Uint32Array.of(2), Uint32Array.of(0), Uint32Array.of(1), Uint32Array.of(0, 0), 2))).toBe('invalid-sequence');
+    // insertCost: optional 7th argument of align, 8th of alignBatch (parallel to hyps)
+    expect(binding.align(t, Uint32Array.of(0), Uint32Array.of(0), 0, 0, out, undefined)).toBe(1);
+    expect(codeOf(() => binding.align(t, Uint32Array.of(0), Uint32Array.of(0), 0, 0, out, [1] as never))).toBe('invalid-sequence');
+    expect(codeOf(() => binding.align(t, Uint32Array.of(0), Uint32Array.of(0), 0, 0, out, Float64Array.of(1, 1)))).toBe('invalid-sequence');
+    expect(codeOf(() => binding.align(t, Uint32Array.of(0), Uint32Array.of(0), 0, 0, out, Float64Array.of(-1)))).toBe('invalid-cost');
+    const batch = (costs?: Float64Array) => binding.alignBatch(t, Uint32Array.of(0), Uint32Array.of(1), Uint32Array.of(0), Uint32Array.of(1), Uint32Array.of(0, 0), 1, costs);
+    expect(batch(Float64Array.of(1)).byteLength).toBeGreaterThan(0);
+    expect(codeOf(() => batch(Float64Array.of(1, 1)))).toBe('invalid-sequence');
+    expect(codeOf(() => batch(Float64Array.of(Number.NaN)))).toBe('invalid-cost');
   });
 });
