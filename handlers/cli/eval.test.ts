@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { encodeWav } from '../../core/audio';
 import type { EvaluationReport } from '../../core/evaluation';
 import { DEFAULT_SECOND_LOOK_MARGIN } from '../../core/scoring';
+import { runCli } from '../../test/hostile/cliHarness';
 import { craftWave, framesForElements, writeTestModel } from '../../test/support/testModel';
 import { axisMax, evaluationChart, xmlText } from './evalChart';
-import { main } from './main';
 
 const model = writeTestModel();
 const ID = (n: number) => `${n}`.padStart(32, 'E');
@@ -30,24 +30,7 @@ function writeActivity(root: string, name: string, phrases: [string[], string[]]
   return dir;
 }
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 /** A small XML well-formedness check: balanced tags, one root, no stray `<` or `&`, no control characters. */
 function expectWellFormedSvg(svg: string): void {

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../core/audio';
+import { runCli } from '../../test/hostile/cliHarness';
 import { craftWave, framesForElements, writeTestModel } from '../../test/support/testModel';
-import { main } from './main';
 
 const model = writeTestModel();
 const ID = (n: number) => `${n}`.padStart(32, 'A');
@@ -24,25 +24,7 @@ function writeActivity(root: string, name: string, phrases: [string[], string[] 
   return dir;
 }
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('readscore score', () => {
   const root = mkdtempSync(join(tmpdir(), 'readscore-cli-'));
