@@ -6,7 +6,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from './config';
 import type { ScoringQueue } from './queue';
-import { assumeRolePolicyJson, athenaStatements, logStatement, stackKeyStatement } from './scoringFunction';
+import { athenaStatements, lambdaLogsAndRole, logStatement, stackKeyStatement } from './scoringFunction';
 import { ComponentArgsError, type PolicyDocument, type Storage } from './storage';
 import { resourceName, type Tags } from './tags';
 
@@ -89,12 +89,7 @@ export class Enqueuer extends pulumi.ComponentResource {
     const child = { parent: this };
     const functionName = resourceName(config, 'enqueue');
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/aws/lambda/${functionName}`, retentionInDays: config.logRetentionDays, kmsKeyId: storage.kmsKey.arn, tags },
-      child,
-    );
-    this.role = new aws.iam.Role(`${name}-role`, { name: resourceName(config, 'enqueue-role'), assumeRolePolicy: assumeRolePolicyJson(), tags }, child);
+    ({ logGroup: this.logGroup, role: this.role } = lambdaLogsAndRole(name, functionName, 'enqueue-role', { config, storage, tags }, child));
     this.rolePolicy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {

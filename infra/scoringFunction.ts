@@ -75,6 +75,27 @@ export function assumeRolePolicyJson(): string {
   });
 }
 
+/**
+ * A Lambda function's log group (KMS-encrypted, the stack's retention) and execution role (trust:
+ * lambda.amazonaws.com); the caller attaches the role's least-privilege policy.
+ */
+export function lambdaLogsAndRole(
+  name: string,
+  functionName: string,
+  roleSuffix: string,
+  args: { readonly config: StackConfig; readonly storage: Storage; readonly tags: Tags },
+  child: pulumi.CustomResourceOptions,
+): { logGroup: aws.cloudwatch.LogGroup; role: aws.iam.Role } {
+  const { config, storage, tags } = args;
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${name}-logs`,
+    { name: `/aws/lambda/${functionName}`, retentionInDays: config.logRetentionDays, kmsKeyId: storage.kmsKey.arn, tags },
+    child,
+  );
+  const role = new aws.iam.Role(`${name}-role`, { name: resourceName(config, roleSuffix), assumeRolePolicy: assumeRolePolicyJson(), tags }, child);
+  return { logGroup, role };
+}
+
 /** What the Athena statements need, resolved. */
 export interface AthenaRefs {
   readonly partition: string;
@@ -308,12 +329,7 @@ export class ScoringFunction extends pulumi.ComponentResource {
       this.imageUri = pulumi.output(config.imageUri as string);
     }
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/aws/lambda/${functionName}`, retentionInDays: config.logRetentionDays, kmsKeyId: storage.kmsKey.arn, tags },
-      child,
-    );
-    this.role = new aws.iam.Role(`${name}-role`, { name: resourceName(config, 'score-role'), assumeRolePolicy: assumeRolePolicyJson(), tags }, child);
+    ({ logGroup: this.logGroup, role: this.role } = lambdaLogsAndRole(name, functionName, 'score-role', { config, storage, tags }, child));
     this.rolePolicy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
