@@ -19,6 +19,23 @@ export interface CpuOnnxOptions {
   intraOpThreads?: number;
 }
 
+/**
+ * The onnxruntime session options of the CPU engine (also the Triton stand-in's, so both paths run
+ * the graph alike): sequential, all graph optimisations (the int8 model's QDQ pairs become
+ * QLinearConv / QLinearAdd only then), no memory arena — without it a 600 s phrase peaks at ~450 MB
+ * instead of ~700 MB (the arena grows in powers of two and keeps what it took).
+ */
+export function cpuSessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: false,
+    logSeverityLevel: 3,
+  };
+}
+
 /** The CPU ONNX engine. Create with {@link CpuOnnxEngine.load}. */
 export class CpuOnnxEngine implements Engine {
   readonly manifest: ModelManifest;
@@ -45,7 +62,7 @@ export class CpuOnnxEngine implements Engine {
    * warm the session up.
    *
    * @example
-   * const engine = await CpuOnnxEngine.load(readModelFolder('models/letters-ctc-1.6.1'));
+   * const engine = await CpuOnnxEngine.load(readModelFolder('models/letters-ctc-1.6.2'));
    */
   static async load(folder: ModelFolder, options: CpuOnnxOptions = {}): Promise<CpuOnnxEngine> {
     const started = performance.now();
@@ -55,16 +72,7 @@ export class CpuOnnxEngine implements Engine {
     }
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(folder.onnx, {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        // Without the arena a 600 s phrase peaks at ~450 MB instead of ~700 MB (the arena grows in
-        // powers of two and keeps what it took); the model runs ~7 % slower. Memory is the limit here.
-        enableCpuMemArena: false,
-        logSeverityLevel: 3,
-      });
+      session = await ort.InferenceSession.create(folder.onnx, cpuSessionOptions(threads));
     } catch (error) {
       throw new ModelError('bad-model', folder.onnxPath, `onnxruntime cannot load the model: ${(error as Error).message}`);
     }

@@ -7,8 +7,9 @@ MODEL_VERSION is required: it names the output folder, and having no default is 
 export from overwriting the bundled model. An existing model folder is replaced only with
 MODEL_OVERWRITE=1. The source is a checkpoint (.pt) or an exported model folder, whose graph's
 weights are taken as they are (a new front end for the same weights; the manifest is the source's
-with the new version and checksum). FRONTEND picks the front end written into the graph: `fft`
-(default; `LogMel._forward_fft`) or `dense64` (1.6.0's dense float64 DFT), for A/B comparisons.
+with the new version and checksum). FRONTEND picks the front end written into the graph: `conv32`
+(default from 1.6.2; `LogMel._forward_conv32`, float32), `fft` (1.6.1's float64 FFT) or `dense64`
+(1.6.0's dense float64 DFT), for A/B comparisons. quantize.py makes the int8 model from the export.
 """
 import copy
 import hashlib
@@ -42,8 +43,8 @@ def model_version():
 
 
 def frontend():
-    """The exported front end, from FRONTEND (default "fft"); exits with a clear message on a bad value."""
-    kind = os.environ.get("FRONTEND", "fft").strip() or "fft"
+    """The exported front end, from FRONTEND (default "conv32"); exits with a clear message on a bad value."""
+    kind = os.environ.get("FRONTEND", "conv32").strip() or "conv32"
     if kind not in PRECISE_DFTS:
         raise SystemExit(f"FRONTEND must be one of {', '.join(PRECISE_DFTS)}, got {kind!r}")
     return kind

@@ -19,8 +19,10 @@ SR = 16000
 # (`fft_tables`); FFT_COLUMN must divide HOP. Front end alone in onnxruntime-node, 10 x 11 s, one
 # thread: 16 x 25 took 63 ms, 8 x 50 64, 10 x 40 66, 20 x 20 68 (the dense float64 DFT: 221).
 FFT_COLUMN = 16
-# the exported front end: "fft" (float64 two-stage FFT) or "dense64" (1.6.0's float64 DFT matmul)
-PRECISE_DFTS = ("fft", "dense64")
+# the exported front end: "conv32" (the two-stage FFT in float32, stage 1 as one grouped Conv read
+# straight from the waveform: no frame copies, no casts), "fft" (1.6.1's float64 two-stage FFT) or
+# "dense64" (1.6.0's float64 DFT matmul)
+PRECISE_DFTS = ("conv32", "fft", "dense64")
 
 
 def vtlp_warp(freqs, alpha, sr, f_hi=4800.0):
@@ -113,6 +115,10 @@ class LogMel(nn.Module):
         self.register_buffer("fft_stage1", stage1, persistent=False)
         self.register_buffer("fft_stage2", stage2, persistent=False)
         self.register_buffer("fft_mel", fft_mel, persistent=False)
+        # conv32: stage 1 as grouped Conv1d weights [P * 2H, 1, Q] (group p = column place p)
+        self.register_buffer("conv32_stage1", stage1.reshape(-1, 1, stage1.shape[2]).float(), persistent=False)
+        self.register_buffer("conv32_stage2", stage2.float(), persistent=False)
+        self.register_buffer("conv32_mel", fft_mel.float(), persistent=False)
         # precise=True (export/eval): exact framing and a float64 DFT, so that onnxruntime and PyTorch
         # agree to ~1e-6 in the features: a float32 DFT loses ~1e-4 in the log-mel of bands far
         # below the frame's loudest (cancellation), up to 2.7e-4 in the logits of the examples.
@@ -145,6 +151,8 @@ class LogMel(nn.Module):
         if self.precise:
             if self.precise_dft not in PRECISE_DFTS:
                 raise ValueError(f"precise_dft must be one of {PRECISE_DFTS}, got {self.precise_dft!r}")
+            if self.precise_dft == "conv32":
+                return self._forward_conv32(wav)
             return self._forward_fft(wav) if self.precise_dft == "fft" else self._forward_dense64(wav)
         x = F.pad(wav[:, None, :], (200, 199))
         spec = F.conv1d(x, self.stft_kernel, stride=HOP)  # [B, 2F, T]
@@ -199,6 +207,24 @@ class LogMel(nn.Module):
         y = torch.matmul(self.fft_stage2, a.reshape(b, 2 * P, -1)).float()  # [B, 2P, H T]
         re, im = y[:, :P], y[:, P:]
         mel = torch.matmul(self.fft_mel, (re * re + im * im).reshape(b, self.fft_mel.shape[1], -1))  # [B, M, T]
+        return torch.log(mel + 1e-6)
+
+
+    def _forward_conv32(self, wav):
+        """The exported front end from 1.6.2: `_forward_fft`'s two stages in float32 with no frame
+        copies. The padded waveform is read as [B, P, C] (column place p, column c: sample 16 c + p);
+        frame k's column q is column 10 k + q, so stage 1 is one Conv1d with P groups, kernel Q and
+        stride HOP / P over the waveform itself, and stage 2, power, mel and log follow as in
+        `_forward_fft`. Error against the float64 reference: check_onnx.py (features and logits)."""
+        P, Q = self.fft_shape
+        b, n = wav.shape
+        t = (n + 159) // 160  # frames = ceil(N / 160)
+        x = F.pad(wav.float(), (200, 280))[:, : 160 * (t + 2)]
+        v = x.reshape(b, -1, P).transpose(1, 2)  # [B, P, 10 (t + 2)]
+        a = F.conv1d(v, self.conv32_stage1, stride=HOP // P, groups=P)  # [B, P * 2H, T]
+        y = torch.matmul(self.conv32_stage2, a.reshape(b, 2 * P, -1))  # [B, 2P, H T]
+        re, im = y[:, :P], y[:, P:]
+        mel = torch.matmul(self.conv32_mel, (re * re + im * im).reshape(b, self.conv32_mel.shape[1], -1))
         return torch.log(mel + 1e-6)
 
 

@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as ort from 'onnxruntime-node';
 import type { ModelFolder } from '../../core/model';
+import { cpuSessionOptions } from '../../engines/cpuOnnx';
 import { inferenceService, type ModelInferRequest, type ModelInferResponse, type ModelMetadata, withRawField } from '../../engines/triton/client';
 
 /** Computes `[batch, frames, vocab]` logits for a `[batch, samples]` input. */
@@ -36,7 +37,7 @@ export interface StandInServer {
 
 /** Logits from the real ONNX model through onnxruntime. */
 export async function onnxLogits(model: ModelFolder): Promise<{ fn: LogitsFn; release: () => Promise<void> }> {
-  const session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(model.onnx, cpuSessionOptions(1));
   const fn: LogitsFn = async (input, shape) => {
     const out = await session.run({ [model.manifest.input.name]: new ort.Tensor('float32', input, shape) });
     const tensor = out[model.manifest.output.name] as ort.Tensor;
