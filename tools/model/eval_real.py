@@ -1,7 +1,8 @@
 """Evaluate a model on the held-out recorded speech of real_speech.py (the dev split).
 
-1. Phone error rate of every dev recording (greedy CTC, the model's weights read back from its
-   model.onnx), per group, and what each spoken letter decodes to per speaker.
+1. Phone error rate of every dev recording (greedy CTC on the logits of the folder's model.onnx in
+   onnxruntime-node, `verify_ort.cjs`: the graph as shipped, so an int8 folder is measured as it
+   runs), per group, and what each spoken letter decodes to per speaker.
 2. Item level through the ReadScore CLI, on activities built from the held-out letter recordings:
    each recording of letter X is scored against X_letter (a correct reading), against X_sound (the
    name said where the sound was expected, unless the catalog accepts the name for the sound) and
@@ -18,7 +19,9 @@ import os
 import pickle
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -60,11 +63,63 @@ def group_of(c):
 
 
 # ------------------------------------------------------------------ phone level
-def phone_level(model, dev):
-    import evaluate as E  # torch and the ONNX loader only when a model is decoded here
+def ort_logits(onnx_path):
+    """A function [batch, samples] float32 -> [batch, frames, vocab] logits of the graph at onnx_path,
+    run by onnxruntime-node (verify_ort.cjs, default session options) - the graph itself, whatever
+    its front end or precision (a quantised folder has no float weights to rebuild a model from)."""
+    onnx_path = os.path.abspath(onnx_path)
+    if not os.path.exists(onnx_path):
+        raise SystemExit(f"{onnx_path} is missing: pass a model folder (model.onnx + manifest.json)")
+
+    def run(x):
+        with tempfile.TemporaryDirectory(prefix="eval_real") as tmp:
+            inp, outp = os.path.join(tmp, "in.f32"), os.path.join(tmp, "out.f32")
+            np.ascontiguousarray(x, np.float32).tofile(inp)
+            r = subprocess.run(["node", os.path.join(C.HERE, "verify_ort.cjs"), onnx_path, inp, str(x.shape[0]),
+                                str(x.shape[1]), outp], capture_output=True, text=True, cwd=C.REPO)
+            if r.returncode != 0:
+                raise SystemExit(f"onnxruntime-node failed on {onnx_path}: {r.stderr[-2000:]}")
+            return np.fromfile(outp, np.float32).reshape(json.loads(r.stdout)["dims"])
+    return run
+
+
+def torch_logits(model):
+    """The same for an eval-mode PyTorch model (evaluate.py passes its checkpoint's)."""
+    import torch
+
+    def run(x):
+        with torch.no_grad():
+            return model(torch.from_numpy(x)).numpy()
+    return run
+
+
+def greedy_ids(logits_of, wavs, batch_sec=60):
+    """Greedy-decoded token ids per (normalised) waveform: the length-bucketed, zero-right-padded
+    batches of evaluate.infer, each row decoded over its ceil(len / 320) frames."""
+    order = np.argsort([len(w) for w in wavs])
+    out = [None] * len(wavs)
+    i = 0
+    while i < len(order):
+        j = i + 1
+        while j < len(order) and len(wavs[order[j]]) / C.SR * (j - i + 1) <= batch_sec:
+            j += 1
+        idx = order[i:j]
+        x = np.zeros((len(idx), max(len(wavs[k]) for k in idx)), np.float32)
+        for r, k in enumerate(idx):
+            x[r, : len(wavs[k])] = wavs[k]
+        logits = logits_of(x)
+        for r, k in enumerate(idx):
+            out[k] = C.greedy_decode(logits[r, : min(logits.shape[1], -(-len(wavs[k]) // C.STRIDE))])
+        i = j
+    return out
+
+
+def phone_level(logits_of, dev):
+    """`logits_of`: ort_logits(...) or torch_logits(...)."""
+    import evaluate as E
     wavs = [normalise(np.concatenate([np.zeros(4000, np.float32), c["audio"].astype(np.float32),
                                       np.zeros(4000, np.float32)])) for c in dev]
-    hyps = [C.ids_to_words(h) for h in E.infer(model, wavs)]
+    hyps = [C.ids_to_words(h) for h in greedy_ids(logits_of, wavs)]
     groups = collections.defaultdict(lambda: [0, 0, 0, 0])  # errors, phones, exact, utterances
     conf = collections.Counter()
     letters = collections.defaultdict(dict)
@@ -224,16 +279,15 @@ def pct(v):
 
 
 def evaluate(model_dir, model=None):
-    """(markdown lines of the real-speech section, figures as a dict) for the model in model_dir;
-    `model` (torch, eval mode) defaults to the weights read back from model_dir/model.onnx."""
+    """(markdown lines of the real-speech section, figures as a dict) for the model in model_dir.
+    The phone level runs model_dir/model.onnx in onnxruntime-node, or `model` (torch, eval mode)
+    where given: evaluate.py passes its checkpoint's, which it has checked against the graph."""
     import evaluate as E
-    import export
     t0 = time.time()
     dev = load_dev()
     cat = A.Catalog()
-    if model is None:
-        model, _ = export.load_checkpoint(model_dir)
-    phones = phone_level(model, dev)
+    logits_of = torch_logits(model) if model is not None else ort_logits(os.path.join(model_dir, "model.onnx"))
+    phones = phone_level(logits_of, dev)
     clips, left = letter_clips(dev, cat)
     truth = build_activities(clips, cat)
     runs = {}

@@ -1,6 +1,6 @@
 """Export a LettersCTC model to ONNX (opset 13, dynamic batch/length) + readscore manifest.
 
-    MODEL_VERSION=1.7.0 /usr/bin/python3 export.py [checkpoint] [out-dir]  # default out-dir: models/letters-ctc-1.7.0/
+    MODEL_VERSION=1.8.0 /usr/bin/python3 export.py [checkpoint] [out-dir]  # default out-dir: models/letters-ctc-1.8.0/
     MODEL_VERSION=1.6.1 /usr/bin/python3 export.py ../../models/letters-ctc-1.6.0 work/frontend/letters-ctc-1.6.1
 
 MODEL_VERSION is required: it names the output folder, and having no default is what keeps an
@@ -34,7 +34,7 @@ def model_version():
     """The version being built, from MODEL_VERSION; exits with a clear message when unset or malformed."""
     version = os.environ.get("MODEL_VERSION", "").strip()
     if not version:
-        raise SystemExit("MODEL_VERSION is not set: give the version being built, e.g. MODEL_VERSION=1.7.0. "
+        raise SystemExit("MODEL_VERSION is not set: give the version being built, e.g. MODEL_VERSION=1.8.0. "
                          f"It names the output folder models/{MODEL_NAME}-<version>/ and has no default, "
                          "so that no run overwrites the bundled model.")
     if not VERSION_PATTERN.fullmatch(version):

@@ -12,6 +12,7 @@ QLinearConv / QLinearAdd kernels; the log-mel front end stays float32.
   with 0.3 s gaps into ~10 s rows, each normalised as the pipeline does; seed 3);
 - the head (256 -> 38) reads the dequantised last residual sum with float weights, so the logits
   keep float precision.
+- `FLOAT_LAYERS` (e.g. `conv0,blocks.0`): layers left float, for sensitivity sweeps (EXPERIMENTS.md).
 
 Adopt a quantised model only when `compare_models.py <float-dir> <int8-dir>` shows no EVAL item
 figure dropping (issue #22); its logits differ from the float graph's by more than the 1e-4 ORT
@@ -61,14 +62,36 @@ def calibration_rows():
     return rows, len(pick)
 
 
-def activation_tensors(graph):
-    """The tensors to quantise, in graph order: each encoder Conv's input, every ReLU output and
-    every residual sum (encoder Convs are those with initializer weights named `*.weight`)."""
+def float_layers():
+    """Encoder layers left float (`FLOAT_LAYERS`, comma-separated weight prefixes such as `conv0`,
+    `blocks.0`; default none): their convolutions keep float weights and the tensors they make are
+    not quantised."""
+    return tuple(x.strip() + "." for x in os.environ.get("FLOAT_LAYERS", "").split(",") if x.strip())
+
+
+def layer_of(node):
+    """The weight prefix of the layer a node belongs to (`conv0`, `blocks.3`, ...), from its name."""
+    name = node.name.strip("/").split("/")
+    if name[0] == "blocks" and len(name) > 1:
+        return name[1] + "."
+    return "conv0." if name[0] in ("conv0", "Relu") else ""
+
+
+def quantised_conv(node, keep):
+    """Whether an encoder Conv gets int8 weights: not the head, not a layer in `keep`."""
+    return node.op_type == "Conv" and node.input[1].endswith(".weight") and not node.input[1].startswith("head") \
+        and not any(node.input[1].startswith(k) for k in keep)
+
+
+def activation_tensors(graph, keep=()):
+    """The tensors to quantise, in graph order: each int8 Conv's input, every ReLU output and every
+    residual sum outside the layers in `keep` (encoder Convs are those with initializer weights
+    named `*.weight`; the stem's ReLU belongs to `conv0`)."""
     want = []
     for n in graph.node:
-        if n.op_type == "Conv" and n.input[1].endswith(".weight") and not n.input[1].startswith("head"):
+        if quantised_conv(n, keep):
             want.append(n.input[0])
-        if n.op_type == "Relu" or (n.op_type == "Add" and n.output[0].startswith("/blocks")):
+        if (n.op_type == "Relu" or (n.op_type == "Add" and n.output[0].startswith("/blocks"))) and layer_of(n) not in keep:
             want.append(n.output[0])
     return list(dict.fromkeys(want))
 
@@ -91,7 +114,7 @@ def calibrate(model_path, names, tmp):
         return json.load(f), n_clips, sum(len(r) for r in rows) / C.SR
 
 
-def quantise(model_path, ranges, out_path, stat):
+def quantise(model_path, ranges, out_path, stat, keep=()):
     m = onnx.load(model_path)
     g = m.graph
     inits = {i.name: i for i in g.initializer}
@@ -113,8 +136,7 @@ def quantise(model_path, ranges, out_path, stat):
                 n.input[i] = x + "_dq"
     nodes = []
     for n in g.node:
-        if n.op_type == "Conv" and n.input[0].endswith("_dq") and n.input[1].endswith(".weight") \
-                and not n.input[1].startswith("head"):
+        if quantised_conv(n, keep) and n.input[0].endswith("_dq"):
             sx = qp[n.input[0][:-3]][0]
             w = numpy_helper.to_array(inits[n.input[1]]).astype(np.float64)
             b = numpy_helper.to_array(inits[n.input[2]]).astype(np.float64)
@@ -156,11 +178,12 @@ def main():
     if stat not in ("p99999", "max"):
         raise SystemExit(f"CALIB_STAT must be p99999 or max, got {stat!r}")
     src_model = os.path.join(src, "model.onnx")
-    names = activation_tensors(onnx.load(src_model).graph)
+    keep = float_layers()
+    names = activation_tensors(onnx.load(src_model).graph, keep)
     with tempfile.TemporaryDirectory() as tmp:
         ranges, n_clips, secs = calibrate(src_model, names, tmp)
     os.makedirs(out, exist_ok=True)
-    n = quantise(src_model, ranges, os.path.join(out, "model.onnx"), stat)
+    n = quantise(src_model, ranges, os.path.join(out, "model.onnx"), stat, keep)
     with open(os.path.join(src, "manifest.json"), encoding="utf-8") as f:
         base = json.load(f)
     base["description"] = (base["description"].rstrip() + " Encoder quantised to int8 (QDQ: int8 per-channel "
@@ -169,6 +192,7 @@ def main():
     export.write_manifest(out, version, base=base)
     print(json.dumps({"source": os.path.relpath(src, C.REPO), "out": os.path.relpath(out, C.REPO), "quantizedTensors": n,
                       "calibration": {"clips": n_clips, "seconds": round(secs, 1), "stat": stat},
+                      "floatLayers": [k[:-1] for k in keep],
                       "bytes": os.path.getsize(os.path.join(out, "model.onnx"))}, indent=1))
 
 
