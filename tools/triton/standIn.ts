@@ -3,6 +3,7 @@
  * the real ONNX model through onnxruntime (or with chosen logits), plus switches to inject faults.
  * Used by the tests and by `npm run triton:dev`; not a production server.
  */
+import type * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import * as ort from 'onnxruntime-node';
 import type { ModelFolder } from '../../core/model';
@@ -33,6 +34,27 @@ export interface StandInServer {
   /** ModelInfer requests received (after faults), newest last. */
   readonly requests: ModelInferRequest[];
   close(): Promise<void>;
+}
+
+/** HTTP/2 receive window of the stand-in's sessions and streams (the client's is the same, CHANNEL_OPTIONS). */
+export const STAND_IN_WINDOW_BYTES = 16 * 1024 * 1024;
+
+/**
+ * grpc-js servers ignore `grpc-node.flow_control_window` (only its client applies it), so a 5 MB
+ * request crawls through a 64 KiB window: WINDOW_UPDATE round trips cost ~7 ms of a 60 s activity
+ * (bench:engines). Triton's C++ server sizes its windows dynamically; so does this, by widening the
+ * window of every session as it opens. grpc-js does not expose its HTTP/2 servers: they are read
+ * from its private `http2Servers` map, and a grpc-js without it leaves the default window.
+ */
+function widenReceiveWindows(server: grpc.Server): void {
+  const servers = (server as unknown as { http2Servers?: Map<http2.Http2SecureServer, unknown> }).http2Servers;
+  if (!(servers instanceof Map)) return;
+  for (const h2 of servers.keys()) {
+    h2.on('session', (session: http2.ServerHttp2Session) => {
+      session.settings({ initialWindowSize: STAND_IN_WINDOW_BYTES });
+      session.setLocalWindowSize(STAND_IN_WINDOW_BYTES);
+    });
+  }
 }
 
 /** Logits from the real ONNX model through onnxruntime. */
@@ -130,6 +152,7 @@ export async function startStandIn(options: {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${options.host ?? '127.0.0.1'}:${options.port ?? 0}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
   );
+  widenReceiveWindows(server);
   return {
     port,
     behaviour,
