@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -12,7 +13,7 @@ import { scoreActivity } from '../../core/pipeline/score';
 import { memoryAudio } from '../../test/support/memoryAudio';
 import { craftWave, framesForElements, TEST_VOCAB, writeTestModel } from '../../test/support/testModel';
 import { createTestCa } from '../../tools/triton/pki';
-import { type LogitsFn, onnxLogits, type StandInServer, startStandIn } from '../../tools/triton/standIn';
+import { type LogitsFn, onnxLogits, STAND_IN_WINDOW_BYTES, type StandInServer, startStandIn } from '../../tools/triton/standIn';
 import { CpuOnnxEngine } from '../cpuOnnx';
 import { createEngine } from '../factory';
 import { parseTritonConfig, type TritonConfigInput } from './config';
@@ -88,6 +89,23 @@ describe('TritonEngine parity with the CPU engine (real gRPC over TLS, onnxrunti
       });
     } finally {
       await triton.close();
+    }
+  });
+});
+
+describe('the Triton stand-in', () => {
+  it('advertises a 16 MiB HTTP/2 receive window, as Triton sizes its own (grpc-js servers keep 64 KiB)', async () => {
+    const session = http2.connect(`https://127.0.0.1:${server.port}`, { ca: ca.caPem, servername: 'localhost' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        session.once('error', reject);
+        session.once('connect', () => resolve());
+      });
+      // The server sends its settings when the session opens, so they are in before the ping's answer.
+      await new Promise<void>((resolve, reject) => session.ping((error) => (error ? reject(error) : resolve())));
+      expect(session.remoteSettings.initialWindowSize).toBe(STAND_IN_WINDOW_BYTES);
+    } finally {
+      session.close();
     }
   });
 });
