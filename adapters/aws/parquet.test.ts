@@ -26,6 +26,7 @@ function row(overrides: Partial<ResultRow> = {}): ResultRow {
     modelVersion: '1.2.0',
     modelSha256: 'ab'.repeat(32),
     catalogVersion: 'letter-items@1.0.0',
+    scoringPolicy: 'assessment',
     engine: 'cpu-onnx',
     scoredAt: SCORED_AT,
     correlationId: 'msg-1',
@@ -37,7 +38,7 @@ function row(overrides: Partial<ResultRow> = {}): ResultRow {
 const ROWS: ResultRow[] = [
   row(),
   row({ itemIndex: 1, item: 'm_name', verdict: 'omitted', heard: null, confidence: 0.6, startMs: null, endMs: null }),
-  row({ phraseIndex: 1, itemIndex: 0, item: 's_sound', verdict: 'unscored', heard: null, confidence: 0, startMs: null, endMs: null, unscoredReason: 'no-audio', storyId: null }),
+  row({ phraseIndex: 1, itemIndex: 0, item: 's_sound', verdict: 'unscored', heard: null, confidence: 0, startMs: null, endMs: null, unscoredReason: 'no-audio', storyId: null, scoringPolicy: null }),
 ];
 
 let dir: string;

@@ -95,6 +95,12 @@ describe('producers match their consumers’ released schemas', () => {
     for (const row of rows) expect(validate(schema, row)).toEqual([]);
     const { storyId: _, ...noStory } = result;
     for (const row of resultRows(noStory, { correlationId: 'c', scoredAt: '2024-05-01T10:00:00Z' })) expect(validate(schema, row)).toEqual([]);
+    // Each row says which policy judged it; results written before policies existed give null.
+    const judged = resultRows({ ...result, scoringPolicy: 'assessment' }, { correlationId: 'c', scoredAt: '2024-05-01T10:00:00Z' });
+    expect(new Set(judged.map((r) => r.scoringPolicy))).toEqual(new Set(['assessment']));
+    for (const row of judged) expect(validate(schema, row)).toEqual([]);
+    const { scoringPolicy: __, ...unrecorded } = result;
+    expect(new Set(resultRows(unrecorded, { correlationId: 'c', scoredAt: '2024-05-01T10:00:00Z' }).map((r) => r.scoringPolicy))).toEqual(new Set([null]));
   });
 
   it('segment metadata as the tutoring app writes it → segment-metadata v1, and the parser agrees with the schema', () => {
