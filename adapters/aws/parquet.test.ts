@@ -38,7 +38,19 @@ function row(overrides: Partial<ResultRow> = {}): ResultRow {
 const ROWS: ResultRow[] = [
   row(),
   row({ itemIndex: 1, item: 'm_name', verdict: 'omitted', heard: null, confidence: 0.6, startMs: null, endMs: null }),
-  row({ phraseIndex: 1, itemIndex: 0, item: 's_sound', verdict: 'unscored', heard: null, confidence: 0, startMs: null, endMs: null, unscoredReason: 'no-audio', storyId: null, scoringPolicy: null }),
+  row({
+    phraseIndex: 1,
+    itemIndex: 0,
+    item: 's_sound',
+    verdict: 'unscored',
+    heard: null,
+    confidence: 0,
+    startMs: null,
+    endMs: null,
+    unscoredReason: 'no-audio',
+    storyId: null,
+    scoringPolicy: null,
+  }),
 ];
 
 let dir: string;

@@ -36,7 +36,7 @@ export const RESULT_COLUMNS = [
   { name: 'modelVersion', type: 'string', nullable: false, description: 'model version' },
   { name: 'modelSha256', type: 'string', nullable: false, description: 'sha256 of model.onnx' },
   { name: 'catalogVersion', type: 'string', nullable: false, description: 'item catalog name@version' },
-  { name: 'scoringPolicy', type: 'string', nullable: true, description: 'scoring policy that judged the item (practice | assessment); null in rows of results that do not record one' },
+  { name: 'scoringPolicy', type: 'string', nullable: true, description: 'policy that judged the item (practice, assessment); null if the result has none' },
   { name: 'engine', type: 'string', nullable: false, description: 'engine that ran the model (cpu-onnx, triton)' },
   { name: 'scoredAt', type: 'timestamp-ms', nullable: false, description: 'UTC time of scoring' },
   { name: 'correlationId', type: 'string', nullable: false, description: 'request correlation id (the SQS message id when none was sent)' },
