@@ -75,8 +75,9 @@ interface Slot {
 /**
  * Starts `size` threads and waits until every one has loaded its scorer. A load failure (bad
  * model folder, a Triton URL that cannot be reached) rejects, with the worker's typed error.
+ * `spawnWorker` starts one thread (the scoring worker next to this file; tests pass stand-ins).
  */
-export async function startScoringPool(size: number, init: WorkerInit): Promise<ScoringPool> {
+export async function startScoringPool(size: number, init: WorkerInit, spawnWorker: (init: WorkerInit) => Worker = newWorker): Promise<ScoringPool> {
   const slots: Slot[] = [];
   const waiting: { manifest: string; resolve: (o: PoolOutcome) => void }[] = [];
   let nextId = 0;
@@ -93,7 +94,7 @@ export async function startScoringPool(size: number, init: WorkerInit): Promise<
 
   const start = (): Promise<Slot> =>
     new Promise((resolve, reject) => {
-      const worker = newWorker(init);
+      const worker = spawnWorker(init);
       const slot: Slot = { worker, memory: { heapUsedMb: 0, externalMb: 0 } };
       let ready = false;
       worker.on('message', (message: WorkerMessage) => {
