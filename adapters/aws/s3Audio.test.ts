@@ -92,16 +92,25 @@ suite.describe('S3SegmentStore', () => {
     expect((error as Error).message).toContain('phraseindex');
   });
 
-  it('refuses a segment above the size limit before any body is read', async () => {
+  it('lists a segment above the size limit, and refuses to read it before any body is read', async () => {
     await put(`${A}/small.wav`, wav(10), meta('0', '0'));
     await put(`${A}/huge.wav`, wav(101), meta('0', '1'));
     const counting = countingClient(suite.aws.endpoint);
     const store = new S3SegmentStore(counting.s3, { bucket, maxSegmentBytes: 100 });
-    const error = await store.listSegments(A).catch((e: AudioDecodeError) => e);
+    // Listed with its phrase, so the pipeline can report that phrase unscored and score the others.
+    const listed = await store.listSegments(A);
+    expect(listed.map((s) => [s.key, s.phraseIndex, s.sequenceNumber])).toEqual([
+      [`${A}/small.wav`, 0, 0],
+      [`${A}/huge.wav`, 0, 1],
+    ]);
+    expect(counting.calls.GetObjectCommand).toBeUndefined();
+    const error = await store
+      .audioSource(A)
+      .read(`${A}/huge.wav`)
+      .catch((e: AudioDecodeError) => e);
     expect(error).toBeInstanceOf(AudioDecodeError);
     expect((error as AudioDecodeError).code).toBe('too-long');
     expect((error as Error).message).toContain(`s3://${bucket}/${A}/huge.wav`);
-    expect(counting.calls.GetObjectCommand).toBeUndefined();
   });
 
   it('refuses an activity id that is not 32 upper-case hex', async () => {

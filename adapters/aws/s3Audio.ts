@@ -96,8 +96,10 @@ export class S3SegmentStore {
 
   /**
    * The activity's segments (every `*.wav` directly in its folder except `complete.wav`) sorted by
-   * sequence number. Metadata is parsed strictly (ContractError naming the object); an object
-   * above `maxSegmentBytes` is an AudioDecodeError `too-long`.
+   * sequence number. Metadata is parsed strictly (ContractError naming the object: without it the
+   * segment's phrase is unknown, so the activity cannot be assembled). An object above
+   * `maxSegmentBytes` is listed like any other: reading it is refused (`too-long`, before any body
+   * is read), so only its phrase is unscored, not the whole activity.
    */
   async listSegments(activityId: string): Promise<SegmentEntry[]> {
     const folder = this.activityFolder(activityId);
@@ -111,9 +113,7 @@ export class S3SegmentStore {
       for (const object of out.Contents ?? []) {
         const key = object.Key;
         if (!key || !isSegmentKey(key.slice(folder.length))) continue;
-        const size = object.Size ?? 0;
-        this.checkSize(key, size);
-        listed.push({ key, size });
+        listed.push({ key, size: object.Size ?? 0 });
       }
       if (!out.IsTruncated) break;
       token = out.NextContinuationToken;
@@ -166,7 +166,6 @@ export class S3SegmentStore {
       throw error;
     }
     const bytes = out.ContentLength ?? listedSize;
-    this.checkSize(key, bytes);
     // Errors name s3://bucket/key; the entry keeps the bare key that read() takes.
     return { ...parseSegmentMetadata(out.Metadata ?? {}, this.describe(key), bytes), key };
   }

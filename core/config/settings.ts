@@ -209,7 +209,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'READSCORE_MAX_SEGMENT_BYTES',
     parse: number(1, 2 ** 31 - 1, true),
     defaultText: '104857600',
-    description: 'largest segment object read, bytes',
+    description: 'largest segment object read, bytes (a larger one leaves its phrase unscored `too-long`)',
   },
   { path: 'aws.storyBucket', env: 'READSCORE_STORY_BUCKET', parse: bucket, description: 'bucket of the story-phrase table' },
   { path: 'aws.storyKey', env: 'READSCORE_STORY_KEY', parse: text, description: 'object key of the story-phrase table (JSON or CSV)' },

@@ -4,7 +4,7 @@
  * uploaded as streamed segments with S3 metadata; the scoring handler is invoked in-process with SQS
  * events; the Parquet is read back with DuckDB (an independent reader) and compared with the CLI.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -32,6 +32,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, localAwsSuite } from '../support/local
 const suite = localAwsSuite();
 const EXAMPLE_NAMES: [string, string] = ['01-correct-espeak-f3', '04-substitutions-espeak-Annie'];
 const NO_AUDIO = 'ABCDEFABCDEFABCDEFABCDEFABCDEF00';
+const OVERSIZE = 'ABCDEFABCDEFABCDEFABCDEFABCDEF01';
 const context = { functionName: 'readscore-score', awsRequestId: 'req-1' } as unknown as Context;
 
 const manifestOf = (name: string) => readExampleManifest(join(EXAMPLES, name, 'activity.json'));
@@ -123,6 +124,9 @@ suite.describe('scoring Lambda end to end (moto + AppSync stand-in)', () => {
     const stories: StoryRow[] = [];
     for (const name of EXAMPLE_NAMES) stories.push(...(await uploadActivity(clients.s3, 'speech', join(EXAMPLES, name, 'activity.json'), { splitFirstPhraseAt: 8000 })));
     stories.push({ storyId: 'story-silent', phraseIndex: 0, items: ['a_letter', 'b_sound'] });
+    // Two phrases of example 01; phrase 1's only segment is over the size limit of the container below.
+    stories.push({ storyId: 'story-oversize', phraseIndex: 0, items: ['c_sound', 'i_letter', 'j_letter', 'p_letter', 'r_sound', 'g_letter', 'v_sound'] });
+    stories.push({ storyId: 'story-oversize', phraseIndex: 1, items: ['b_sound', 'm_sound', 'e_sound', 'k_sound'] });
     await clients.s3.send(new PutObjectCommand({ Bucket: 'stories', Key: 'story-phrases.json', Body: JSON.stringify(stories) }));
 
     env = {
@@ -237,6 +241,38 @@ suite.describe('scoring Lambda end to end (moto + AppSync stand-in)', () => {
       ['b_sound', 'unscored', 'no-audio'],
     ]);
     expect(standIn.received[0]?.fieldValues).toMatchObject({ scoring_status: 'unscored', unscored_phrases: [0], total_alignments: 0, alignment_accuracy: null });
+  }, 60_000);
+
+  it('scores the other phrases when one segment is over the size limit, and reports that phrase unscored too-long', async () => {
+    const small = readFileSync(join(EXAMPLES, '01-correct-espeak-f3', 'p0.wav'));
+    const big = readFileSync(join(EXAMPLES, '01-correct-espeak-f3', 'p1.wav'));
+    const put = (name: string, body: Uint8Array, phrase: number) =>
+      clients.s3.send(
+        new PutObjectCommand({
+          Bucket: 'speech',
+          Key: `${OVERSIZE}/${name}`,
+          Body: body,
+          Metadata: { phraseindex: String(phrase), sequencenumber: String(phrase), lastsegment: 'true' },
+        }),
+      );
+    await put('s0.wav', small, 0);
+    await put('s1.wav', Buffer.concat([big, big]), 1);
+    await suite.aws.seedAthenaResults([{ columns: ACTIVITY_COLUMNS, rows: [activityRow(OVERSIZE, 'story-oversize')] }]);
+    const limited = await buildScoringContainer(
+      { ...env, READSCORE_MAX_SEGMENT_BYTES: String(small.length) },
+      { appsyncCa: standIn.caPem, logger: new LambdaLogger(), metrics: new LambdaMetrics() },
+    );
+    try {
+      const response = await createScoreHandler(async () => limited)(event(sqsRecord(request(OVERSIZE), 'm-oversize')), context);
+      expect(response.batchItemFailures).toEqual([]);
+      const keys = await keysUnder(clients.s3, 'results', `results/dt=2026-11-30/activityId=${OVERSIZE}/`);
+      const rows = await readParquet(clients.s3, 'results', keys[2] as string);
+      expect(rows.filter((r) => r.phraseIndex === 0).every((r) => r.verdict !== 'unscored')).toBe(true);
+      expect(rows.filter((r) => r.phraseIndex === 1).map((r) => [r.verdict, r.unscoredReason])).toEqual(Array(4).fill(['unscored', 'too-long']));
+      expect(standIn.received[0]?.fieldValues).toMatchObject({ scoring_status: 'partial', unscored_phrases: [1] });
+    } finally {
+      await limited.scorer.close();
+    }
   }, 60_000);
 
   it('fails a message whose activity Athena does not know, so it is retried and then dead-lettered', async () => {
