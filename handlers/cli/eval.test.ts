@@ -113,6 +113,32 @@ describe('readscore eval', () => {
     expect([operating?.falseRejection, operating?.missedError]).toEqual([report.overall.falseRejection, report.overall.missedError]);
   });
 
+  it('measures the same through the Triton engine as on the CPU engine', async () => {
+    const { createTestCa } = await import('../../tools/triton/pki');
+    const { onnxLogits, startStandIn } = await import('../../tools/triton/standIn');
+    const { readModelFolder } = await import('../../core/model');
+    const folder = readModelFolder(model);
+    const ca = createTestCa();
+    const onnx = await onnxLogits(folder);
+    const server = await startStandIn({ model: folder, logits: onnx.fn, tls: ca.server(['127.0.0.1']) });
+    const caFile = join(root, 'triton-ca.pem');
+    writeFileSync(caFile, ca.caPem);
+    try {
+      const cpu = await run('eval', labelled, '--model', model, '--json');
+      const triton = await run('eval', labelled, '--model', model, '--json', '--engine', 'triton', '--triton-url', `https://127.0.0.1:${server.port}`, '--ca', caFile);
+      expect([cpu.code, triton.code]).toEqual([0, 0]);
+      const measured = (out: string) => {
+        const { overall, byKind, byItem, confusions, tradeOff, items, activities } = JSON.parse(out) as EvaluationReport;
+        return { overall, byKind, byItem, confusions, tradeOff, items, activities };
+      };
+      expect(measured(triton.out)).toEqual(measured(cpu.out));
+      expect((JSON.parse(triton.out) as { engine: string }).engine).toBe('triton');
+    } finally {
+      await server.close();
+      await onnx.release();
+    }
+  });
+
   it('prints the tables, and --out writes eval.json and a well-formed eval.svg', async () => {
     const outDir = join(root, 'report');
     const { code, out, err } = await run('eval', labelled, '--model', model, '--out', outDir);
