@@ -119,6 +119,18 @@ suite.describe('S3ResultSink', () => {
     expect(new Set(rows.map((r) => r.correlationId))).toEqual(new Set(['msg-0002']));
   });
 
+  it('keeps an assessment rescore beside the practice result (the default policy keeps the plain keys)', async () => {
+    const sink = new S3ResultSink(s3, { bucket });
+    expect(resultKeys('results/', META.partitionDate, activityResult({ scoringPolicy: 'practice' }))).toEqual(KEYS);
+    await sink.write(activityResult({ scoringPolicy: 'practice' }), META);
+    await sink.write(activityResult({ scoringPolicy: 'assessment' }), { ...META, correlationId: 'msg-0002' });
+    const assessed = resultKeys('results/', META.partitionDate, activityResult({ scoringPolicy: 'assessment' }));
+    expect(assessed.parquet).toBe('results/dt=2024-04-30/activityId=A1B2C3D4E5F60718293A4B5C6D7E8F90/0f1e2d3c4b5a-letter-items-1.0.0-assessment.parquet');
+    expect(await listKeys()).toEqual([...[KEYS.marker, KEYS.json, KEYS.parquet], ...[assessed.marker, assessed.json, assessed.parquet]].sort());
+    const policies = async (key: string) => new Set((await readParquet((await getBytes(key)) ?? new Uint8Array())).map((r) => r.scoringPolicy));
+    expect([await policies(KEYS.parquet), await policies(assessed.parquet)]).toEqual([new Set(['practice']), new Set(['assessment'])]);
+  });
+
   it('writes no marker when the data object fails, and removes the marker of an earlier write', async () => {
     await new S3ResultSink(s3, { bucket }).write(activityResult(), META);
     const { client, log } = recordingClient((key) => key.endsWith('.parquet'));

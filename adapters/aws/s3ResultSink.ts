@@ -7,6 +7,7 @@ import { DeleteObjectCommand, PutObjectCommand, type PutObjectCommandInput } fro
 import { type ActivityResultV1, validateActivityResult } from '../../core/contracts/activityResult';
 import { resultRows } from '../../core/contracts/resultsParquet';
 import { ConfigError, ReadScoreInputError } from '../../core/errors';
+import { ScoringPolicyName } from '../../core/items';
 import type { ResultMeta, ResultSink } from '../../core/ports/resultSink';
 import { encodeResultRows } from './parquet';
 
@@ -51,16 +52,21 @@ export class ResultMetaError extends ReadScoreInputError {}
 const PARTITION_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
- * The keys of a result: one object set per activity, model file and catalog version, so a redelivery
- * (or a rescore with the same model and catalog) overwrites the same keys.
+ * The keys of a result: one object set per activity, model file, catalog version and scoring
+ * policy, so a redelivery (or a rescore with the same model, catalog and policy) overwrites the same
+ * keys, and an assessment rescore of a practice result sits beside it instead of replacing it. The
+ * catalog's default policy (practice) adds nothing to the key: results written before policies
+ * existed keep their keys, so redelivering them never duplicates rows.
  *
  * @example
  * resultKeys('results/', '2024-05-01', result)
  * // results/dt=2024-05-01/activityId=0123…/ab12cd34ef56-letter-items-1.0.0.parquet (.json, .done)
+ * // under the assessment policy: …/ab12cd34ef56-letter-items-1.0.0-assessment.parquet
  */
-export function resultKeys(prefix: string, partitionDate: string, result: Pick<ActivityResultV1, 'activityId' | 'modelSha256' | 'catalog'>): ResultKeys {
-  const catalogSlug = result.catalog.replace(/[^A-Za-z0-9._-]+/g, '-');
-  const base = `${prefix}dt=${partitionDate}/activityId=${result.activityId}/${result.modelSha256.slice(0, 12)}-${catalogSlug}`;
+export function resultKeys(prefix: string, partitionDate: string, result: Pick<ActivityResultV1, 'activityId' | 'modelSha256' | 'catalog' | 'scoringPolicy'>): ResultKeys {
+  const slug = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '-');
+  const policy = result.scoringPolicy && result.scoringPolicy !== ScoringPolicyName.Practice ? `-${slug(result.scoringPolicy)}` : '';
+  const base = `${prefix}dt=${partitionDate}/activityId=${result.activityId}/${result.modelSha256.slice(0, 12)}-${slug(result.catalog)}${policy}`;
   return { parquet: `${base}.parquet`, json: `${base}.json`, marker: `${base}.done` };
 }
 
