@@ -5,6 +5,7 @@ import { encodeWav } from '../../core/audio';
 import type { EvaluationReport } from '../../core/evaluation';
 import { DEFAULT_SECOND_LOOK_MARGIN } from '../../core/scoring';
 import { runCli } from '../../test/hostile/cliHarness';
+import { startCliTritonStandIn } from '../../test/support/cliTritonStandIn';
 import { craftWave, framesForElements, writeTestModel } from '../../test/support/testModel';
 import { axisMax, evaluationChart, xmlText } from './evalChart';
 
@@ -114,28 +115,19 @@ describe('readscore eval', () => {
   });
 
   it('measures the same through the Triton engine as on the CPU engine', async () => {
-    const { createTestCa } = await import('../../tools/triton/pki');
-    const { onnxLogits, startStandIn } = await import('../../tools/triton/standIn');
-    const { readModelFolder } = await import('../../core/model');
-    const folder = readModelFolder(model);
-    const ca = createTestCa();
-    const onnx = await onnxLogits(folder);
-    const server = await startStandIn({ model: folder, logits: onnx.fn, tls: ca.server(['127.0.0.1']) });
-    const caFile = join(root, 'triton-ca.pem');
-    writeFileSync(caFile, ca.caPem);
+    const triton = await startCliTritonStandIn(model);
     try {
       const cpu = await run('eval', labelled, '--model', model, '--json');
-      const triton = await run('eval', labelled, '--model', model, '--json', '--engine', 'triton', '--triton-url', `https://127.0.0.1:${server.port}`, '--ca', caFile);
-      expect([cpu.code, triton.code]).toEqual([0, 0]);
+      const viaTriton = await run('eval', labelled, '--model', model, '--json', '--engine', 'triton', '--triton-url', triton.url, '--ca', triton.caFile);
+      expect([cpu.code, viaTriton.code]).toEqual([0, 0]);
       const measured = (out: string) => {
         const { overall, byKind, byItem, confusions, tradeOff, items, activities } = JSON.parse(out) as EvaluationReport;
         return { overall, byKind, byItem, confusions, tradeOff, items, activities };
       };
-      expect(measured(triton.out)).toEqual(measured(cpu.out));
-      expect((JSON.parse(triton.out) as { engine: string }).engine).toBe('triton');
+      expect(measured(viaTriton.out)).toEqual(measured(cpu.out));
+      expect((JSON.parse(viaTriton.out) as { engine: string }).engine).toBe('triton');
     } finally {
-      await server.close();
-      await onnx.release();
+      await triton.close();
     }
   });
 

@@ -223,15 +223,9 @@ describe('readscore model check', () => {
 
 describe('readscore score --engine triton', () => {
   it('scores through a TLS Triton stand-in, and refuses http:// with exit 2', async () => {
-    const { createTestCa } = await import('../../tools/triton/pki');
-    const { onnxLogits, startStandIn } = await import('../../tools/triton/standIn');
-    const { readModelFolder } = await import('../../core/model');
-    const folder = readModelFolder(model);
-    const ca = createTestCa();
-    const onnx = await onnxLogits(folder);
-    const server = await startStandIn({ model: folder, logits: onnx.fn, tls: ca.server(['127.0.0.1']) });
+    const { startCliTritonStandIn } = await import('../../test/support/cliTritonStandIn');
+    const triton = await startCliTritonStandIn(model);
     const root = mkdtempSync(join(tmpdir(), 'readscore-triton-cli-'));
-    writeFileSync(join(root, 'ca.pem'), ca.caPem);
     const activity = writeActivity(root, 'act', [
       [
         ['a_letter', 'b_letter'],
@@ -239,8 +233,8 @@ describe('readscore score --engine triton', () => {
       ],
     ]);
     try {
-      const url = `https://127.0.0.1:${server.port}`;
-      const viaTriton = await run('score', activity, '--engine', 'triton', '--triton-url', url, '--ca', join(root, 'ca.pem'), '--model', model, '--json');
+      const { url, caFile } = triton;
+      const viaTriton = await run('score', activity, '--engine', 'triton', '--triton-url', url, '--ca', caFile, '--model', model, '--json');
       expect(viaTriton.code).toBe(0);
       const result = JSON.parse(viaTriton.out);
       expect(result.engine).toBe('triton');
@@ -248,15 +242,14 @@ describe('readscore score --engine triton', () => {
       const viaCpu = JSON.parse((await run('score', activity, '--model', model, '--json')).out);
       expect(result.phrases).toEqual(viaCpu.phrases);
 
-      const refused = await run('score', activity, '--engine', 'triton', '--triton-url', `http://127.0.0.1:${server.port}`, '--ca', join(root, 'ca.pem'), '--model', model);
+      const refused = await run('score', activity, '--engine', 'triton', '--triton-url', `http://127.0.0.1:${triton.port}`, '--ca', caFile, '--model', model);
       expect(refused.code).toBe(2);
       expect(refused.err).toMatch(/--triton-url: HTTPS is required: plaintext connections to Triton are refused \(http:\/\/127\.0\.0\.1:\d+\)/);
       const noCa = await run('score', activity, '--engine', 'triton', '--triton-url', url, '--model', model);
       expect(noCa.code).toBe(2);
       expect(noCa.err).toMatch(/--ca: a CA bundle is required/);
     } finally {
-      await server.close();
-      await onnx.release();
+      await triton.close();
     }
   });
 });

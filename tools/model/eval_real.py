@@ -93,33 +93,12 @@ def torch_logits(model):
     return run
 
 
-def greedy_ids(logits_of, wavs, batch_sec=60):
-    """Greedy-decoded token ids per (normalised) waveform: the length-bucketed, zero-right-padded
-    batches of evaluate.infer, each row decoded over its ceil(len / 320) frames."""
-    order = np.argsort([len(w) for w in wavs])
-    out = [None] * len(wavs)
-    i = 0
-    while i < len(order):
-        j = i + 1
-        while j < len(order) and len(wavs[order[j]]) / C.SR * (j - i + 1) <= batch_sec:
-            j += 1
-        idx = order[i:j]
-        x = np.zeros((len(idx), max(len(wavs[k]) for k in idx)), np.float32)
-        for r, k in enumerate(idx):
-            x[r, : len(wavs[k])] = wavs[k]
-        logits = logits_of(x)
-        for r, k in enumerate(idx):
-            out[k] = C.greedy_decode(logits[r, : min(logits.shape[1], -(-len(wavs[k]) // C.STRIDE))])
-        i = j
-    return out
-
-
 def phone_level(logits_of, dev):
     """`logits_of`: ort_logits(...) or torch_logits(...)."""
     import evaluate as E
     wavs = [normalise(np.concatenate([np.zeros(4000, np.float32), c["audio"].astype(np.float32),
                                       np.zeros(4000, np.float32)])) for c in dev]
-    hyps = [C.ids_to_words(h) for h in greedy_ids(logits_of, wavs)]
+    hyps = [C.ids_to_words(h) for h in E.infer_with(logits_of, wavs)]
     groups = collections.defaultdict(lambda: [0, 0, 0, 0])  # errors, phones, exact, utterances
     conf = collections.Counter()
     letters = collections.defaultdict(dict)

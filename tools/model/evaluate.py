@@ -61,8 +61,10 @@ def edit_ops(ref, hyp):
     return int(d[n, m]), ops[::-1]
 
 
-def infer(model, wavs, batch_sec=60):
-    """Greedy-decoded token ids per waveform (normalised already), length-bucketed batches."""
+def infer_with(logits_of, wavs, batch_sec=60):
+    """Greedy-decoded token ids per waveform (normalised already): length-bucketed, zero-right-padded
+    batches through `logits_of` ([batch, samples] float32 -> [batch, frames, vocab]), each row decoded
+    over its ceil(len / 320) frames."""
     order = np.argsort([len(w) for w in wavs])
     out = [None] * len(wavs)
     i = 0
@@ -71,17 +73,22 @@ def infer(model, wavs, batch_sec=60):
         while j < len(order) and len(wavs[order[j]]) / C.SR * (j - i + 1) <= batch_sec:
             j += 1
         idx = order[i:j]
-        L = max(len(wavs[k]) for k in idx)
-        X = np.zeros((len(idx), L), np.float32)
+        X = np.zeros((len(idx), max(len(wavs[k]) for k in idx)), np.float32)
         for r, k in enumerate(idx):
             X[r, : len(wavs[k])] = wavs[k]
-        with torch.no_grad():
-            logits = model(torch.from_numpy(X)).numpy()
+        logits = logits_of(X)
         for r, k in enumerate(idx):
-            nf = min(logits.shape[1], -(-len(wavs[k]) // C.STRIDE))
-            out[k] = C.greedy_decode(logits[r, :nf])
+            out[k] = C.greedy_decode(logits[r, : min(logits.shape[1], -(-len(wavs[k]) // C.STRIDE))])
         i = j
     return out
+
+
+def infer(model, wavs, batch_sec=60):
+    """infer_with for an eval-mode PyTorch model."""
+    def logits_of(x):
+        with torch.no_grad():
+            return model(torch.from_numpy(x)).numpy()
+    return infer_with(logits_of, wavs, batch_sec)
 
 
 def per_eval(model, split, corrupt, n=int(os.environ.get("PER_N", "400"))):
