@@ -25,6 +25,8 @@ export interface NativeBinding {
     insertCosts?: Float64Array,
   ): ArrayBuffer;
   threads(): number;
+  /** The resampler's FIR (src/dsp.rs): fills `out` from `input` (PCM16 scaled by 1/32768). */
+  resample?(input: Float32Array | Int16Array, table: Float32Array, taps: number, up: number, down: number, lead: number, out: Float32Array): void;
 }
 
 /** Whether the native module could be loaded, and from where or why not. */
@@ -52,6 +54,12 @@ function load(): { status: NativeStatus; binding?: NativeBinding } {
     cached = { status: { available: false, reason: `${path} failed to load: ${(err as Error).message}` } };
   }
   return cached;
+}
+
+/** The native FIR kernel of the resampler, when the module is built (and new enough to have it). */
+export function nativeFir(): NativeBinding['resample'] {
+  const binding = load().binding;
+  return binding?.resample ? binding.resample.bind(binding) : undefined;
 }
 
 /** Reports whether the native module is available (loads it on first call). */

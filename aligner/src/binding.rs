@@ -3,6 +3,7 @@
 
 use crate::align::{AlignError, Table, Workspace};
 use crate::batch::{align_batch, Phrase};
+use crate::dsp;
 use crate::napi_sys::*;
 use std::cell::RefCell;
 use std::ffi::CString;
@@ -299,6 +300,46 @@ unsafe extern "C" fn align_batch_js(env: napi_env, info: napi_callback_info) -> 
     finish(env, outcome)
 }
 
+/// The kind of a typed array argument (napi_typedarray_type), or an error naming it.
+unsafe fn typed_kind(env: napi_env, v: napi_value, name: &str, what: &str) -> Result<i32, AlignError> {
+    let (mut kind, mut len, mut data) = (0i32, 0usize, ptr::null_mut::<c_void>());
+    let (mut ab, mut off) = (ptr::null_mut(), 0usize);
+    if napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut off) != NAPI_OK {
+        return Err(err("invalid-input", format!("{name} must be a {what}")));
+    }
+    Ok(kind)
+}
+
+/// resample(input: Float32Array | Int16Array, table: Float32Array, taps, up, down, lead,
+/// out: Float32Array) -> undefined. Fills `out` with the polyphase filter of `input` (PCM16 scaled
+/// by 1/32768), the twin of core/audio/fir.wat (see dsp.rs).
+unsafe extern "C" fn resample_js(env: napi_env, info: napi_callback_info) -> napi_value {
+    let outcome = (|| -> Outcome {
+        let [input, table, taps, up, down, lead, out] = args::<7>(env, info)?;
+        const WHAT: &str = "Float32Array or Int16Array of samples";
+        let input = match typed_kind(env, input, "input", WHAT)? {
+            FLOAT32_ARRAY => dsp::Input::F32(typed(env, input, FLOAT32_ARRAY, "input", WHAT)?),
+            INT16_ARRAY => dsp::Input::Pcm16(typed(env, input, INT16_ARRAY, "input", WHAT)?),
+            _ => return Err(err("invalid-input", format!("input must be a {WHAT}"))),
+        };
+        let table: &[f32] = typed(env, table, FLOAT32_ARRAY, "table", "Float32Array of coefficients")?;
+        let fir = dsp::Fir {
+            table,
+            taps: count(env, taps, "taps", "invalid-input")?,
+            up: count(env, up, "up", "invalid-input")?,
+            down: count(env, down, "down", "invalid-input")?,
+            lead: count(env, lead, "lead", "invalid-input")?,
+        };
+        dsp::check(&fir).map_err(|m| err("invalid-input", m))?;
+        let out: &mut [f32] = typed_mut(env, out, FLOAT32_ARRAY, "out", "Float32Array")?;
+        dsp::resample(&fir, input, out);
+        let mut result = ptr::null_mut();
+        napi_get_undefined(env, &mut result);
+        Ok(result)
+    })();
+    finish(env, outcome)
+}
+
 /// threads() -> the worker count alignBatch should use (available parallelism).
 unsafe extern "C" fn threads(env: napi_env, _info: napi_callback_info) -> napi_value {
     let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as u32;
@@ -321,5 +362,6 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     export(env, exports, b"align\0", align);
     export(env, exports, b"alignBatch\0", align_batch_js);
     export(env, exports, b"threads\0", threads);
+    export(env, exports, b"resample\0", resample_js);
     exports
 }

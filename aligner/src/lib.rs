@@ -1,5 +1,6 @@
 //! ReadScore phrase aligner: the algorithm (`align`) is plain Rust with its own tests; `binding`
 //! is a thin Node-API layer (`napi_sys` declares the C functions node provides at load time).
+//! The module also carries the resampler's FIR kernel (`dsp`): one native module per process.
 
 // Index loops mirror the TypeScript twin line by line; `!(a <= b)` comparisons are deliberate
 // (they also reject NaN).
@@ -8,6 +9,7 @@
 pub mod align;
 mod batch;
 mod binding;
+pub mod dsp;
 mod napi_sys;
 
 pub use align::{AlignError, Alignment, Table, Workspace};

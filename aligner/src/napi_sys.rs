@@ -16,7 +16,9 @@ pub const NAPI_AUTO_LENGTH: usize = usize::MAX;
 
 /// napi_typedarray_type values.
 pub const UINT8_ARRAY: i32 = 1;
+pub const INT16_ARRAY: i32 = 3;
 pub const UINT32_ARRAY: i32 = 6;
+pub const FLOAT32_ARRAY: i32 = 7;
 pub const FLOAT64_ARRAY: i32 = 8;
 
 extern "C" {
@@ -52,6 +54,7 @@ extern "C" {
         byte_offset: *mut usize,
     ) -> napi_status;
     pub fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64) -> napi_status;
+    pub fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
     pub fn napi_create_uint32(env: napi_env, value: u32, result: *mut napi_value) -> napi_status;
     pub fn napi_create_arraybuffer(
         env: napi_env,

@@ -1,6 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resample, resampledLength } from './resample';
+import { nativeStatus } from '../../aligner';
+import { resample, resampleBackend, resampledLength, resamplePcm16 } from './resample';
+
+// The native kernel lives in the Node-API module (aligner/build.js); without it its tests are
+// skipped with a warning, unless ALIGNER_REQUIRE_NATIVE=1 (CI), where they fail instead.
+const native = nativeStatus().available || process.env.ALIGNER_REQUIRE_NATIVE === '1';
+if (!native) console.warn('SKIPPING the native resampler tests: the native module is not built');
+const itNative = native ? it : it.skip;
+
+/** Whether two arrays hold the same float32 values, bit for bit; the first difference otherwise. */
+function firstDifference(a: Float32Array, b: Float32Array): string | undefined {
+  if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return `sample ${i}: ${a[i]} vs ${b[i]}`;
+  return undefined;
+}
 
 function tone(freq: number, rate: number, seconds: number, amplitude = 0.5): Float32Array {
   return Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amplitude * Math.sin((2 * Math.PI * freq * i) / rate));
@@ -48,7 +64,7 @@ describe('resample', () => {
   it('gives the same samples in the SIMD kernel and the TypeScript loop (float rounding aside)', () => {
     const x = tone(1234, 44100, 0.3);
     const simd = resample(x, 44100, 16000);
-    const plain = resample(x, 44100, 16000, { simd: false });
+    const plain = resample(x, 44100, 16000, { backend: 'ts' });
     expect(simd.length).toBe(plain.length);
     let worst = 0;
     for (let i = 0; i < simd.length; i++) worst = Math.max(worst, Math.abs((simd[i] as number) - (plain[i] as number)));
@@ -64,11 +80,40 @@ describe('resample', () => {
     const x = tone(700, inRate, 10, 0.4);
     for (let at = 0; at < x.length; at += Math.floor((65536 * inRate) / outRate)) x[at] = 1;
     const simd = resample(x, inRate, outRate);
-    const plain = resample(x, inRate, outRate, { simd: false });
+    const plain = resample(x, inRate, outRate, { backend: 'ts' });
     expect(simd.length).toBe(plain.length);
     let worst = 0;
     for (let i = 0; i < simd.length; i++) worst = Math.max(worst, Math.abs((simd[i] as number) - (plain[i] as number)));
     expect(worst).toBeLessThan(1e-5);
+  });
+
+  itNative('picks the native kernel when the module is built', () => {
+    expect(resampleBackend()).toBe('native');
+  });
+
+  itNative.each([
+    [44100, 16000],
+    [48000, 16000],
+    [8000, 16000],
+  ])('rounds identically in the native and WebAssembly kernels across blocks (%i → %i Hz)', (inRate, outRate) => {
+    const x = tone(700, inRate, 10, 0.4);
+    for (let at = 0; at < x.length; at += 977) x[at] = at % 2 ? 1 : -1;
+    expect(firstDifference(resample(x, inRate, outRate, { backend: 'native' }), resample(x, inRate, outRate, { backend: 'wasm' }))).toBeUndefined();
+  });
+
+  itNative('converts PCM16 on the way in with the same samples as decoding to floats first', () => {
+    const pcm = Int16Array.from({ length: 44100 * 3 + 17 }, (_, i) => ((i * 2654435761) % 65536) - 32768);
+    pcm[5] = -32768;
+    pcm[6] = 32767;
+    const floats = Float32Array.from(pcm, (v) => v / 32768);
+    const fused = resamplePcm16(pcm, 44100, 16000) as Float32Array;
+    expect(fused).toBeInstanceOf(Float32Array);
+    expect(firstDifference(fused, resample(floats, 44100, 16000, { backend: 'wasm' }))).toBeUndefined();
+    expect(resamplePcm16(pcm, 16000, 16000)).toBeUndefined();
+  });
+
+  it('refuses a kernel the rate pair has no table for', () => {
+    expect(() => resample(tone(1000, 44101, 0.1), 44101, 16000, { backend: 'wasm' })).toThrow(/no coefficient table/);
   });
 
   it('uses a kernel binary that matches its WAT source', async () => {

@@ -2,10 +2,16 @@
  * Band-limited sample-rate conversion: a polyphase windowed-sinc (Kaiser) filter. The passband is
  * flat to 43.75 % of the lower rate (7 kHz at 16 kHz) and the stopband starts at 56.25 % (9 kHz),
  * at least 70 dB down; components between 8 and 9 kHz alias into 7–8 kHz partly attenuated.
- * The filter runs in a 4-lane SIMD WebAssembly kernel (fir.wat); plain TypeScript is the fallback
- * where WebAssembly SIMD is unavailable and for rate pairs too odd for a coefficient table.
+ * The filter runs in the native module's kernel (aligner/src/dsp.rs: AVX where the CPU has it,
+ * which also converts PCM16 on the way in) or, without the module, in a 4-lane SIMD WebAssembly
+ * kernel (fir.wat); the two round identically (same lanes, same order: bit-for-bit equal output).
+ * Plain TypeScript is the fallback where neither runs and for rate pairs too odd for a table.
  */
+import { nativeFir } from '../../aligner/native';
 import { FIR_WASM_BASE64 } from './firKernel.generated';
+
+/** Which kernel runs the filter: `native` (the Node-API module), `wasm` (fir.wat) or `ts`. */
+export type ResampleBackend = 'native' | 'wasm' | 'ts';
 
 /** Filter design parameters, relative to the lower of the two rates. */
 const PASS_EDGE = 0.4375;
@@ -148,6 +154,40 @@ function resampleWasm(k: FirKernel, filter: Filter, input: Float32Array, outLeng
   return out;
 }
 
+/** The filter for a rate pair, designed once. */
+function filterFor(inRate: number, outRate: number): Filter {
+  if (!Number.isInteger(inRate) || !Number.isInteger(outRate) || inRate <= 0 || outRate <= 0) {
+    throw new RangeError(`resample: rates must be positive integers (got ${inRate} → ${outRate})`);
+  }
+  const key = `${inRate}:${outRate}`;
+  let filter = filters.get(key);
+  if (!filter) {
+    filter = designFilter(inRate, outRate);
+    filters.set(key, filter);
+  }
+  return filter;
+}
+
+/** The fastest kernel available here for a filter with a coefficient table. */
+export function resampleBackend(): ResampleBackend {
+  return nativeFir() ? 'native' : firKernel() ? 'wasm' : 'ts';
+}
+
+/**
+ * Converts PCM16 samples (`x / 32768`) from `inRate` to `outRate` Hz in the native kernel, without
+ * a float copy of the input; undefined where the native module (or a coefficient table for the
+ * rate pair) is missing — then decode to floats and call {@link resample}. Same output as
+ * `resample(pcm / 32768, ...)` on the native or WebAssembly kernel.
+ */
+export function resamplePcm16(pcm: Int16Array, inRate: number, outRate: number): Float32Array | undefined {
+  const fir = nativeFir();
+  const filter = filterFor(inRate, outRate);
+  if (!fir || !filter.table || inRate === outRate) return undefined;
+  const out = new Float32Array(resampledLength(pcm.length, inRate, outRate));
+  fir(pcm, filter.table, filter.taps, filter.up, filter.down, filter.lead, out);
+  return out;
+}
+
 /** Number of output samples for `inputLength` samples converted from `inRate` to `outRate`. */
 export function resampledLength(inputLength: number, inRate: number, outRate: number): number {
   return Math.ceil((inputLength * outRate) / inRate);
@@ -155,26 +195,30 @@ export function resampledLength(inputLength: number, inRate: number, outRate: nu
 
 /**
  * Converts `input` from `inRate` to `outRate` Hz. Returns the input itself when the rates match.
- * `simd: false` forces the TypeScript loop (tests compare the two).
+ * `backend` picks the kernel (tests compare them); by default the fastest available
+ * ({@link resampleBackend}); one that is unavailable here is a RangeError.
  *
  * @example
  * const at16k = resample(audio.samples, audio.sampleRate, 16000);
  */
-export function resample(input: Float32Array, inRate: number, outRate: number, options: { simd?: boolean } = {}): Float32Array {
-  if (!Number.isInteger(inRate) || !Number.isInteger(outRate) || inRate <= 0 || outRate <= 0) {
-    throw new RangeError(`resample: rates must be positive integers (got ${inRate} → ${outRate})`);
-  }
+export function resample(input: Float32Array, inRate: number, outRate: number, options: { backend?: ResampleBackend } = {}): Float32Array {
+  const filter = filterFor(inRate, outRate);
   if (inRate === outRate) return input;
-  const key = `${inRate}:${outRate}`;
-  let filter = filters.get(key);
-  if (!filter) {
-    filter = designFilter(inRate, outRate);
-    filters.set(key, filter);
-  }
   const { up, down, taps, lead, table } = filter;
   const outLength = resampledLength(input.length, inRate, outRate);
-  const wasm = table && options.simd !== false ? firKernel() : null;
-  if (wasm) return resampleWasm(wasm, filter, input, outLength);
+  const backend = options.backend ?? (table ? resampleBackend() : 'ts');
+  if (backend !== 'ts') {
+    if (!table) throw new RangeError(`resample: ${inRate} → ${outRate} Hz has no coefficient table; only the ts backend runs it`);
+    const fir = backend === 'native' ? nativeFir() : undefined;
+    if (fir) {
+      const out = new Float32Array(outLength);
+      fir(input, table, taps, up, down, lead, out);
+      return out;
+    }
+    const wasm = backend === 'wasm' ? firKernel() : null;
+    if (!wasm) throw new RangeError(`resample: the ${backend} kernel is not available here`);
+    return resampleWasm(wasm, filter, input, outLength);
+  }
   const out = new Float32Array(outLength);
   const n = input.length;
   let base = 0; // floor(i * down / up)

@@ -3,6 +3,7 @@
  * any channel count (downmixed to mono), any sample rate. Anything else is an AudioDecodeError.
  */
 import { AudioDecodeError, AudioErrorCode } from '../errors';
+import { resample, resamplePcm16 } from './resample';
 
 /** Decoded mono audio. */
 export interface DecodedAudio {
@@ -180,6 +181,26 @@ export function decodeWav(bytes: Uint8Array, header: WavHeader, name: string): D
     throw new AudioDecodeError(AudioErrorCode.InvalidSamples, name, message);
   }
   return { samples, sampleRate, channels, encoding };
+}
+
+/**
+ * The samples of a WAV whose header {@link readWavHeader} has checked, at `rate` Hz: mono PCM16
+ * goes straight into the native resampler (no float copy of the file's rate), anything else is
+ * decoded ({@link decodeWav}) and then resampled. Same samples either way.
+ */
+export function decodeWavAt(bytes: Uint8Array, header: WavHeader, name: string, rate: number): Float32Array {
+  if (header.channels === 1 && header.bits === 16 && !header.isFloat && header.sampleRate !== rate) {
+    const fused = resamplePcm16(pcm16View(bytes, header), header.sampleRate, rate);
+    if (fused) return fused;
+  }
+  return resample(decodeWav(bytes, header, name).samples, header.sampleRate, rate);
+}
+
+/** The data chunk of a mono PCM16 WAV as an Int16Array (a copy only where it is misaligned). */
+function pcm16View(bytes: Uint8Array, header: WavHeader): Int16Array {
+  const offset = bytes.byteOffset + header.dataStart;
+  if (offset % 2 === 0) return new Int16Array(bytes.buffer, offset, header.frames);
+  return new Int16Array(bytes.buffer.slice(offset, offset + header.frames * 2));
 }
 
 function decodeMono(view: DataView, start: number, frames: number, channels: number, isFloat: boolean, bits: number): Float32Array {

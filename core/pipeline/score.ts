@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { createAligner, type PhraseAligner } from '../../aligner';
 import { logitsProblem } from '../../engines/logits';
-import { DEFAULT_MAX_AUDIO_SEC, decodeWav, describeGap, joinParts, orderSegments, padWithNeighbours, readWavHeader, resample } from '../audio';
+import { DEFAULT_MAX_AUDIO_SEC, decodeWavAt, describeGap, joinParts, orderSegments, padWithNeighbours, readWavHeader, type WavHeader } from '../audio';
 import { type ActivityLimits, DEFAULT_ACTIVITY_LIMITS, DEFAULT_PAD_SEC, setting } from '../config/settings';
 import { decodePhrase, type PhraseLogits } from '../decode';
 import { ActivityInputError, AudioErrorCode, LimitErrorCode, PhraseReasonCode, ReadScoreInputError } from '../errors';
@@ -265,9 +265,9 @@ async function readPhraseAudio(phrases: readonly OrderedPhrase[], audio: AudioSo
     }
     largest = Math.max(largest, file.bytes.length);
     let samples: Float32Array;
-    let inRate: number;
+    let header: WavHeader;
     try {
-      const header = readWavHeader(file.bytes, job.source, { maxDurationSec: maxAudioSec });
+      header = readWavHeader(file.bytes, job.source, { maxDurationSec: maxAudioSec });
       totalSec += header.seconds;
       if (totalSec > limits.maxActivityAudioSec) {
         throw new ActivityInputError(
@@ -276,11 +276,10 @@ async function readPhraseAudio(phrases: readonly OrderedPhrase[], audio: AudioSo
           `the activity's audio files add up to more than the limit: ${job.source} brings them to ${totalSec.toFixed(1)} s; the limit is ${limits.maxActivityAudioSec} s (${limitSetting('maxActivityAudioSec')})`,
         );
       }
-      const decoded = decodeWav(file.bytes, header, job.source);
       timings.read += performance.now() - t;
+      // Decoding counts as resampling: PCM16 is converted inside the resampler's kernel.
       t = performance.now();
-      inRate = decoded.sampleRate;
-      samples = resample(decoded.samples, inRate, rate);
+      samples = decodeWavAt(file.bytes, header, job.source, rate);
       timings.resample += performance.now() - t;
     } catch (error) {
       timings.read += performance.now() - t;
@@ -290,16 +289,18 @@ async function readPhraseAudio(phrases: readonly OrderedPhrase[], audio: AudioSo
       }
       throw error;
     }
-    const bad = firstNonFinite(samples);
+    // Integer PCM resamples to finite samples by construction; float input is checked on decoding
+    // (finite, within ±MAX_FLOAT_SAMPLE) and once more here, after the filter.
+    const bad = header.isFloat ? firstNonFinite(samples) : -1;
     if (bad >= 0) {
       phrase.reason = { code: AudioErrorCode.InvalidSamples, message: `${job.source}: resampled sample ${bad} is ${samples[bad]}: the audio cannot be scored` };
       continue;
     }
     (parts[job.phraseAt] as Float32Array[]).push(samples);
-    if (inRate !== rate) {
-      const names = (resampled[job.phraseAt] as Map<number, string[]>).get(inRate) ?? [];
+    if (header.sampleRate !== rate) {
+      const names = (resampled[job.phraseAt] as Map<number, string[]>).get(header.sampleRate) ?? [];
       names.push(job.source);
-      (resampled[job.phraseAt] as Map<number, string[]>).set(inRate, names);
+      (resampled[job.phraseAt] as Map<number, string[]>).set(header.sampleRate, names);
     }
   }
   phrases.forEach((phrase, at) => {

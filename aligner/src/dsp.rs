@@ -1,0 +1,233 @@
+//! The resampler's polyphase FIR (core/audio/resample.ts designs the filter), native twin of the
+//! WebAssembly kernel core/audio/fir.wat, plus PCM16 input converted block by block on the way in.
+//!
+//! Same answer as the WebAssembly kernel, bit for bit: every output is eight f32 lanes, lane `l`
+//! summing `x[t] * c[t]` over the taps `t ≡ l (mod 8)` in tap order (a multiply, then an add: no
+//! fused multiply-add), then `((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7))` — the order of
+//! fir.wat's two 4-lane accumulators and its final reduction. Rust never contracts or reorders
+//! float arithmetic, so the AVX path, the auto-vectorised portable path and the WebAssembly kernel
+//! all round identically; the tests compare them.
+
+/// Output samples per block: a multiple of `up` near this, so every block starts at phase 0.
+const BLOCK_OUTPUTS: usize = 65536;
+
+/// The filter as resample.ts hands it over: `table[phase * taps + t]`, `taps` a multiple of 8.
+pub struct Fir<'a> {
+    pub table: &'a [f32],
+    pub taps: usize,
+    pub up: usize,
+    pub down: usize,
+    /// Input samples before the output position covered by tap 0.
+    pub lead: usize,
+}
+
+/// Where the input samples come from: float samples, or PCM16 scaled by 1/32768 (exact in f32).
+#[derive(Clone, Copy)]
+pub enum Input<'a> {
+    F32(&'a [f32]),
+    Pcm16(&'a [i16]),
+}
+
+impl Input<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Input::F32(x) => x.len(),
+            Input::Pcm16(x) => x.len(),
+        }
+    }
+
+    /// Copies samples `[from, from + dst.len())` into `dst` (the range lies within the input).
+    fn copy_to(&self, from: usize, dst: &mut [f32]) {
+        let n = dst.len();
+        match self {
+            Input::F32(x) => dst.copy_from_slice(&x[from..from + n]),
+            Input::Pcm16(x) => {
+                for (d, s) in dst.iter_mut().zip(&x[from..from + n]) {
+                    *d = f32::from(*s) * (1.0 / 32768.0);
+                }
+            }
+        }
+    }
+}
+
+/// Why the filter cannot run: the table does not hold `up` phases of `taps` taps.
+pub fn check(fir: &Fir) -> Result<(), String> {
+    if fir.taps == 0 || fir.taps % 8 != 0 {
+        return Err(format!("taps is {}; expected a positive multiple of 8", fir.taps));
+    }
+    if fir.up == 0 || fir.down == 0 {
+        return Err(format!("up {} and down {} must be positive", fir.up, fir.down));
+    }
+    match fir.up.checked_mul(fir.taps) {
+        Some(n) if n == fir.table.len() => Ok(()),
+        _ => Err(format!("the table holds {} coefficients; up × taps = {} × {} expected", fir.table.len(), fir.up, fir.taps)),
+    }
+}
+
+/// Fills `out` with the resampled input: `out[i]` is the filter of phase `(i * down) % up` over
+/// the input from `floor(i * down / up) - lead`, zeros outside the input. `check(fir)` first.
+pub fn resample(fir: &Fir, input: Input, out: &mut [f32]) {
+    let block = fir.up * (BLOCK_OUTPUTS / fir.up).max(1);
+    let span = (block * fir.down).div_ceil(fir.up) + fir.taps + 8;
+    let mut scratch = vec![0f32; span];
+    let n_in = input.len() as i64;
+    let mut o0 = 0usize;
+    while o0 < out.len() {
+        let n = block.min(out.len() - o0);
+        // o0 is a multiple of `up`: the block starts at phase 0 and input sample (o0 / up) * down.
+        let first = ((o0 / fir.up) * fir.down) as i64 - fir.lead as i64;
+        let from = first.max(0);
+        let to = n_in.min(first + span as i64);
+        scratch.fill(0.0);
+        if to > from {
+            let at = (from - first) as usize;
+            input.copy_to(from as usize, &mut scratch[at..at + (to - from) as usize]);
+        }
+        kernel(fir, &scratch, &mut out[o0..o0 + n]);
+        o0 += n;
+    }
+}
+
+/// The filter over one zero-padded block (`x` covers every tap of every output).
+fn kernel(fir: &Fir, x: &[f32], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU has AVX (checked just above).
+            return unsafe { kernel_avx(fir, x, out) };
+        }
+    }
+    kernel_portable(fir, x, out);
+}
+
+/// Eight lanes in a plain array: LLVM vectorises it (SSE2 on x86-64, NEON on aarch64).
+fn kernel_portable(fir: &Fir, x: &[f32], out: &mut [f32]) {
+    let (step, carry_at) = (fir.down / fir.up, fir.down % fir.up);
+    let (mut base, mut phase) = (0usize, 0usize);
+    for o in out.iter_mut() {
+        let xs = &x[base..base + fir.taps];
+        let cs = &fir.table[phase * fir.taps..(phase + 1) * fir.taps];
+        let mut acc = [0f32; 8];
+        for (xc, cc) in xs.chunks_exact(8).zip(cs.chunks_exact(8)) {
+            for l in 0..8 {
+                acc[l] += xc[l] * cc[l];
+            }
+        }
+        *o = reduce(&acc);
+        phase += carry_at;
+        base += step;
+        if phase >= fir.up {
+            phase -= fir.up;
+            base += 1;
+        }
+    }
+}
+
+/// fir.wat's reduction: its two 4-lane accumulators added lane-wise, then pairs.
+#[inline(always)]
+fn reduce(a: &[f32; 8]) -> f32 {
+    ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn kernel_avx(fir: &Fir, x: &[f32], out: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let (step, carry_at) = (fir.down / fir.up, fir.down % fir.up);
+    let (mut base, mut phase) = (0usize, 0usize);
+    let taps = fir.taps;
+    for o in out.iter_mut() {
+        debug_assert!(base + taps <= x.len() && (phase + 1) * taps <= fir.table.len());
+        let xp = x.as_ptr().add(base);
+        let cp = fir.table.as_ptr().add(phase * taps);
+        let mut acc = _mm256_setzero_ps();
+        let mut t = 0;
+        while t < taps {
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(xp.add(t)), _mm256_loadu_ps(cp.add(t))));
+            t += 8;
+        }
+        // reduce() in registers: the halves added lane-wise, then two horizontal pair sums.
+        let s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+        let h = _mm_hadd_ps(s, s);
+        *o = _mm_cvtss_f32(_mm_hadd_ps(h, h));
+        phase += carry_at;
+        base += step;
+        if phase >= fir.up {
+            phase -= fir.up;
+            base += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One output the slow way, in the documented order.
+    fn reference(fir: &Fir, x: &[f32], i: usize) -> f32 {
+        let base = (i * fir.down / fir.up) as i64 - fir.lead as i64;
+        let phase = (i * fir.down) % fir.up;
+        let mut lanes = [0f32; 8];
+        for t in 0..fir.taps {
+            let at = base + t as i64;
+            let s = if at >= 0 && (at as usize) < x.len() { x[at as usize] } else { 0.0 };
+            lanes[t % 8] += s * fir.table[phase * fir.taps + t];
+        }
+        reduce(&lanes)
+    }
+
+    fn table(up: usize, taps: usize) -> Vec<f32> {
+        (0..up * taps).map(|k| ((k * 7919 % 1009) as f32 / 1009.0 - 0.5) * 0.1).collect()
+    }
+
+    fn signal(n: usize) -> Vec<i16> {
+        (0..n).map(|i| ((i as i64 * 2654435761 % 65536) - 32768) as i16).collect()
+    }
+
+    #[test]
+    fn matches_the_reference_bit_for_bit_across_blocks() {
+        let t = table(160, 96);
+        let fir = Fir { table: &t, taps: 96, up: 160, down: 441, lead: 47 };
+        check(&fir).unwrap();
+        let pcm = signal(200_000);
+        let x: Vec<f32> = pcm.iter().map(|&s| f32::from(s) / 32768.0).collect();
+        let n = (pcm.len() * 160).div_ceil(441);
+        let (mut a, mut b, mut c) = (vec![0f32; n], vec![0f32; n], vec![0f32; n]);
+        resample(&fir, Input::Pcm16(&pcm), &mut a);
+        resample(&fir, Input::F32(&x), &mut b);
+        // The portable kernel over the whole padded input in one block.
+        let mut padded = vec![0f32; fir.lead];
+        padded.extend_from_slice(&x);
+        padded.resize(padded.len() + (n * 441).div_ceil(160) + 200, 0.0);
+        kernel_portable(&fir, &padded, &mut c);
+        for i in 0..n {
+            let r = reference(&fir, &x, i);
+            assert_eq!(a[i].to_bits(), r.to_bits(), "pcm16 output {i}");
+            assert_eq!(b[i].to_bits(), r.to_bits(), "f32 output {i}");
+            assert_eq!(c[i].to_bits(), r.to_bits(), "portable output {i}");
+        }
+    }
+
+    #[test]
+    fn upsampling_and_short_inputs() {
+        let t = table(441, 16);
+        let fir = Fir { table: &t, taps: 16, up: 441, down: 160, lead: 7 };
+        for len in [0usize, 1, 5, 300] {
+            let x: Vec<f32> = (0..len).map(|i| (i as f32 * 0.3).sin()).collect();
+            let n = (len * 441).div_ceil(160);
+            let mut out = vec![f32::NAN; n];
+            resample(&fir, Input::F32(&x), &mut out);
+            for i in 0..n {
+                assert_eq!(out[i].to_bits(), reference(&fir, &x, i).to_bits(), "len {len} output {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_a_table_of_the_wrong_shape() {
+        let t = table(160, 96);
+        assert!(check(&Fir { table: &t, taps: 95, up: 160, down: 441, lead: 0 }).is_err());
+        assert!(check(&Fir { table: &t[1..], taps: 96, up: 160, down: 441, lead: 0 }).is_err());
+        assert!(check(&Fir { table: &t, taps: 96, up: 0, down: 441, lead: 0 }).is_err());
+    }
+}
