@@ -26,7 +26,22 @@ export interface NativeBinding {
   ): ArrayBuffer;
   threads(): number;
   /** The resampler's FIR (src/dsp.rs): fills `out` from `input` (PCM16 scaled by 1/32768). */
-  resample?(input: Float32Array | Int16Array, table: Float32Array, taps: number, up: number, down: number, lead: number, out: Float32Array): void;
+  resample?: NativeDsp['resample'];
+  sampleSum?: NativeDsp['sampleSum'];
+  sampleSquares?: NativeDsp['sampleSquares'];
+  normalizeInto?: NativeDsp['normalizeInto'];
+}
+
+/** The audio kernels of the module (src/dsp.rs); core/audio and core/model keep TypeScript twins. */
+export interface NativeDsp {
+  /** The resampler's FIR: fills `out` from `input` (PCM16 scaled by 1/32768). */
+  resample(input: Float32Array | Int16Array, table: Float32Array, taps: number, up: number, down: number, lead: number, out: Float32Array): void;
+  /** The f64 sum of the samples over four lanes (`i mod 4`, the tail into lane 0). */
+  sampleSum(x: Float32Array): number;
+  /** The f64 sum of `(x - mean)²`, the same lanes. */
+  sampleSquares(x: Float32Array, mean: number): number;
+  /** Writes `(x - mean) * scale` into `out` from `at`. */
+  normalizeInto(x: Float32Array, mean: number, scale: number, out: Float32Array, at: number): void;
 }
 
 /** Whether the native module could be loaded, and from where or why not. */
@@ -56,10 +71,18 @@ function load(): { status: NativeStatus; binding?: NativeBinding } {
   return cached;
 }
 
-/** The native FIR kernel of the resampler, when the module is built (and new enough to have it). */
-export function nativeFir(): NativeBinding['resample'] {
-  const binding = load().binding;
-  return binding?.resample ? binding.resample.bind(binding) : undefined;
+let dsp: NativeDsp | null | undefined;
+
+/** The module's audio kernels, when it is built (and new enough to have them). */
+export function nativeDsp(): NativeDsp | undefined {
+  if (dsp === undefined) {
+    const b = load().binding;
+    dsp =
+      b?.resample && b.sampleSum && b.sampleSquares && b.normalizeInto
+        ? { resample: b.resample, sampleSum: b.sampleSum, sampleSquares: b.sampleSquares, normalizeInto: b.normalizeInto }
+        : null;
+  }
+  return dsp ?? undefined;
 }
 
 /** Reports whether the native module is available (loads it on first call). */

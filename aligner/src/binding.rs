@@ -340,6 +340,65 @@ unsafe extern "C" fn resample_js(env: napi_env, info: napi_callback_info) -> nap
     finish(env, outcome)
 }
 
+unsafe fn double(env: napi_env, x: f64) -> Outcome {
+    let mut result = ptr::null_mut();
+    if napi_create_double(env, x, &mut result) != NAPI_OK {
+        return Err(err("internal", "could not create a number"));
+    }
+    Ok(result)
+}
+
+unsafe fn samples<'a>(env: napi_env, v: napi_value, name: &str) -> Result<&'a [f32], AlignError> {
+    typed(env, v, FLOAT32_ARRAY, name, "Float32Array of samples")
+}
+
+unsafe fn finite(env: napi_env, v: napi_value, name: &str) -> Result<f64, AlignError> {
+    let x = number(env, v, name)?;
+    if !x.is_finite() {
+        return Err(err("invalid-input", format!("{name} is {x}; expected a finite number")));
+    }
+    Ok(x)
+}
+
+/// sampleSum(x: Float32Array) -> the f64 sum of the samples (dsp.rs: four lanes).
+unsafe extern "C" fn sample_sum(env: napi_env, info: napi_callback_info) -> napi_value {
+    let outcome = (|| -> Outcome {
+        let [x] = args::<1>(env, info)?;
+        double(env, dsp::sum(samples(env, x, "x")?))
+    })();
+    finish(env, outcome)
+}
+
+/// sampleSquares(x: Float32Array, mean) -> the f64 sum of (x - mean)².
+unsafe extern "C" fn sample_squares(env: napi_env, info: napi_callback_info) -> napi_value {
+    let outcome = (|| -> Outcome {
+        let [x, mean] = args::<2>(env, info)?;
+        let x = samples(env, x, "x")?;
+        double(env, dsp::squares(x, finite(env, mean, "mean")?))
+    })();
+    finish(env, outcome)
+}
+
+/// normalizeInto(x: Float32Array, mean, scale, out: Float32Array, at) -> undefined: writes
+/// (x - mean) * scale into out from `at`.
+unsafe extern "C" fn normalize_into(env: napi_env, info: napi_callback_info) -> napi_value {
+    let outcome = (|| -> Outcome {
+        let [x, mean, scale, out, at] = args::<5>(env, info)?;
+        let x = samples(env, x, "x")?;
+        let (mean, scale) = (finite(env, mean, "mean")?, finite(env, scale, "scale")?);
+        let out: &mut [f32] = typed_mut(env, out, FLOAT32_ARRAY, "out", "Float32Array")?;
+        let at = count(env, at, "at", "invalid-input")?;
+        if at.checked_add(x.len()).map_or(true, |end| end > out.len()) {
+            return Err(err("invalid-input", format!("out holds {} samples; {} from {at} do not fit", out.len(), x.len())));
+        }
+        dsp::normalize(x, mean, scale, &mut out[at..at + x.len()]);
+        let mut result = ptr::null_mut();
+        napi_get_undefined(env, &mut result);
+        Ok(result)
+    })();
+    finish(env, outcome)
+}
+
 /// threads() -> the worker count alignBatch should use (available parallelism).
 unsafe extern "C" fn threads(env: napi_env, _info: napi_callback_info) -> napi_value {
     let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as u32;
@@ -363,5 +422,8 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     export(env, exports, b"alignBatch\0", align_batch_js);
     export(env, exports, b"threads\0", threads);
     export(env, exports, b"resample\0", resample_js);
+    export(env, exports, b"sampleSum\0", sample_sum);
+    export(env, exports, b"sampleSquares\0", sample_squares);
+    export(env, exports, b"normalizeInto\0", normalize_into);
     exports
 }

@@ -7,6 +7,11 @@
 //! fir.wat's two 4-lane accumulators and its final reduction. Rust never contracts or reorders
 //! float arithmetic, so the AVX path, the auto-vectorised portable path and the WebAssembly kernel
 //! all round identically; the tests compare them.
+//!
+//! Also the model input's normalisation (core/model/preprocess.ts): the sum and the squared
+//! deviations of a part in f64 over four lanes (`i mod 4`, the tail into lane 0, then
+//! `(l0 + l1) + (l2 + l3)`), and `(x - mean) * scale` rounded to f32 — the order of the TypeScript
+//! loops there, so the module and its fallback give the same bits.
 
 /// Output samples per block: a multiple of `up` near this, so every block starts at phase 0.
 const BLOCK_OUTPUTS: usize = 65536;
@@ -159,6 +164,96 @@ unsafe fn kernel_avx(fir: &Fir, x: &[f32], out: &mut [f32]) {
     }
 }
 
+/// Sum of `x` in f64, four lanes (see the module comment).
+pub fn sum(x: &[f32]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU has AVX (checked just above).
+            return unsafe { sum_avx(x) };
+        }
+    }
+    sum_lanes(x)
+}
+
+/// Sum of `(x - mean)²` in f64, four lanes.
+pub fn squares(x: &[f32], mean: f64) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU has AVX (checked just above).
+            return unsafe { squares_avx(x, mean) };
+        }
+    }
+    squares_lanes(x, mean)
+}
+
+/// `out[i] = ((x[i] - mean) * scale) as f32` (`out` as long as `x`).
+pub fn normalize(x: &[f32], mean: f64, scale: f64, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU has AVX (checked just above).
+            return unsafe { normalize_avx(x, mean, scale, out) };
+        }
+    }
+    normalize_plain(x, mean, scale, out);
+}
+
+#[inline(always)]
+fn lanes_of(x: &[f32], term: impl Fn(f32) -> f64) -> f64 {
+    let mut acc = [0f64; 4];
+    let mut chunks = x.chunks_exact(4);
+    for c in &mut chunks {
+        for l in 0..4 {
+            acc[l] += term(c[l]);
+        }
+    }
+    for &v in chunks.remainder() {
+        acc[0] += term(v);
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+#[inline(always)]
+fn sum_lanes(x: &[f32]) -> f64 {
+    lanes_of(x, f64::from)
+}
+
+#[inline(always)]
+fn squares_lanes(x: &[f32], mean: f64) -> f64 {
+    lanes_of(x, |v| {
+        let d = f64::from(v) - mean;
+        d * d
+    })
+}
+
+#[inline(always)]
+fn normalize_plain(x: &[f32], mean: f64, scale: f64, out: &mut [f32]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = ((f64::from(v) - mean) * scale) as f32;
+    }
+}
+
+// The same loops compiled for AVX (LLVM vectorises them; Rust keeps the order of the adds).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn sum_avx(x: &[f32]) -> f64 {
+    sum_lanes(x)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn squares_avx(x: &[f32], mean: f64) -> f64 {
+    squares_lanes(x, mean)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn normalize_avx(x: &[f32], mean: f64, scale: f64, out: &mut [f32]) {
+    normalize_plain(x, mean, scale, out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +314,30 @@ mod tests {
             resample(&fir, Input::F32(&x), &mut out);
             for i in 0..n {
                 assert_eq!(out[i].to_bits(), reference(&fir, &x, i).to_bits(), "len {len} output {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn statistics_follow_the_documented_lanes() {
+        for len in [0usize, 1, 3, 4, 5, 7, 8, 1001, 48_003] {
+            let x: Vec<f32> = (0..len).map(|i| ((i * 7919 % 2003) as f32 / 2003.0 - 0.4) * 0.7).collect();
+            let (mut s, mut q) = ([0f64; 4], [0f64; 4]);
+            let tail = len - len % 4;
+            for (i, &v) in x.iter().enumerate() {
+                s[if i < tail { i % 4 } else { 0 }] += f64::from(v);
+            }
+            let sum_ref = (s[0] + s[1]) + (s[2] + s[3]);
+            assert_eq!(sum(&x).to_bits(), sum_ref.to_bits(), "sum of {len}");
+            let mean = if len > 0 { sum_ref / len as f64 } else { 0.0 };
+            for (i, &v) in x.iter().enumerate() {
+                q[if i < tail { i % 4 } else { 0 }] += (f64::from(v) - mean) * (f64::from(v) - mean);
+            }
+            assert_eq!(squares(&x, mean).to_bits(), ((q[0] + q[1]) + (q[2] + q[3])).to_bits(), "squares of {len}");
+            let mut out = vec![0f32; len];
+            normalize(&x, mean, 3.5, &mut out);
+            for i in 0..len {
+                assert_eq!(out[i].to_bits(), (((f64::from(x[i]) - mean) * 3.5) as f32).to_bits(), "normalised {i} of {len}");
             }
         }
     }

@@ -7,7 +7,7 @@
  * kernel (fir.wat); the two round identically (same lanes, same order: bit-for-bit equal output).
  * Plain TypeScript is the fallback where neither runs and for rate pairs too odd for a table.
  */
-import { nativeFir } from '../../aligner/native';
+import { nativeDsp } from '../../aligner/native';
 import { FIR_WASM_BASE64 } from './firKernel.generated';
 
 /** Which kernel runs the filter: `native` (the Node-API module), `wasm` (fir.wat) or `ts`. */
@@ -170,7 +170,7 @@ function filterFor(inRate: number, outRate: number): Filter {
 
 /** The fastest kernel available here for a filter with a coefficient table. */
 export function resampleBackend(): ResampleBackend {
-  return nativeFir() ? 'native' : firKernel() ? 'wasm' : 'ts';
+  return nativeDsp() ? 'native' : firKernel() ? 'wasm' : 'ts';
 }
 
 /**
@@ -180,7 +180,7 @@ export function resampleBackend(): ResampleBackend {
  * `resample(pcm / 32768, ...)` on the native or WebAssembly kernel.
  */
 export function resamplePcm16(pcm: Int16Array, inRate: number, outRate: number): Float32Array | undefined {
-  const fir = nativeFir();
+  const fir = nativeDsp()?.resample;
   const filter = filterFor(inRate, outRate);
   if (!fir || !filter.table || inRate === outRate) return undefined;
   const out = new Float32Array(resampledLength(pcm.length, inRate, outRate));
@@ -209,7 +209,7 @@ export function resample(input: Float32Array, inRate: number, outRate: number, o
   const backend = options.backend ?? (table ? resampleBackend() : 'ts');
   if (backend !== 'ts') {
     if (!table) throw new RangeError(`resample: ${inRate} → ${outRate} Hz has no coefficient table; only the ts backend runs it`);
-    const fir = backend === 'native' ? nativeFir() : undefined;
+    const fir = backend === 'native' ? nativeDsp()?.resample : undefined;
     if (fir) {
       const out = new Float32Array(outLength);
       fir(input, table, taps, up, down, lead, out);
