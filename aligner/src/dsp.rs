@@ -329,11 +329,14 @@ mod tests {
             }
             let sum_ref = (s[0] + s[1]) + (s[2] + s[3]);
             assert_eq!(sum(&x).to_bits(), sum_ref.to_bits(), "sum of {len}");
+            assert_eq!(sum_lanes(&x).to_bits(), sum_ref.to_bits(), "portable sum of {len}");
             let mean = if len > 0 { sum_ref / len as f64 } else { 0.0 };
             for (i, &v) in x.iter().enumerate() {
                 q[if i < tail { i % 4 } else { 0 }] += (f64::from(v) - mean) * (f64::from(v) - mean);
             }
-            assert_eq!(squares(&x, mean).to_bits(), ((q[0] + q[1]) + (q[2] + q[3])).to_bits(), "squares of {len}");
+            let squares_ref = (q[0] + q[1]) + (q[2] + q[3]);
+            assert_eq!(squares(&x, mean).to_bits(), squares_ref.to_bits(), "squares of {len}");
+            assert_eq!(squares_lanes(&x, mean).to_bits(), squares_ref.to_bits(), "portable squares of {len}");
             let mut out = vec![0f32; len];
             normalize(&x, mean, 3.5, &mut out);
             for i in 0..len {
