@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { loadDefaultCatalog } from '../items';
 import type { FrameLogProbs } from './ctc';
-import { ctcLogLikelihood } from './ctcForward';
+import { ctcLogLikelihood, ctcLogLikelihoods, LabelTree } from './ctcForward';
 
 const catalog = loadDefaultCatalog();
 const TOKENS = ['<pad>', '|', ...catalog.alphabet];
@@ -58,6 +58,90 @@ function bruteForce(lp: FrameLogProbs, labels: number[], from: number, to: numbe
   return Math.log(total);
 }
 
+/**
+ * The forward algorithm as first written (one sequence at a time, two rows of states, each frame's
+ * filler recomputed per sequence): the reference the shared prefix-tree version must match bit for bit.
+ */
+function referenceLogLikelihood(lp: FrameLogProbs, labels: ArrayLike<number>, from: number, to: number): number {
+  const logAdd = (a: number, b: number) => {
+    if (a === Number.NEGATIVE_INFINITY) return b;
+    if (b === Number.NEGATIVE_INFINITY) return a;
+    return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
+  };
+  const L = labels.length;
+  const { data, vocab, blank, separator } = lp;
+  if (to <= from) return L === 0 ? 0 : Number.NEGATIVE_INFINITY;
+  const filler = (f: number) => logAdd(data[f * vocab + blank] as number, separator >= 0 ? (data[f * vocab + separator] as number) : Number.NEGATIVE_INFINITY);
+  if (L === 0) {
+    let s = 0;
+    for (let f = from; f < to; f++) s += filler(f);
+    return s;
+  }
+  const S = 2 * L + 1;
+  let prev = new Float64Array(S).fill(Number.NEGATIVE_INFINITY);
+  let cur = new Float64Array(S);
+  prev[0] = filler(from);
+  prev[1] = data[from * vocab + (labels[0] as number)] as number;
+  for (let f = from + 1; f < to; f++) {
+    const row = f * vocab;
+    const edgeBlank = filler(f);
+    for (let s = 0; s < S; s++) {
+      let a = prev[s] as number;
+      if (s > 0) a = logAdd(a, prev[s - 1] as number);
+      let emit: number;
+      if (s % 2 === 0) {
+        emit = s === 0 || s === S - 1 ? edgeBlank : (data[row + blank] as number);
+      } else {
+        const label = labels[(s - 1) / 2] as number;
+        if (s > 1 && labels[(s - 3) / 2] !== label) a = logAdd(a, prev[s - 2] as number);
+        emit = data[row + label] as number;
+      }
+      cur[s] = a + emit;
+    }
+    [prev, cur] = [cur, prev];
+  }
+  return logAdd(prev[S - 1] as number, prev[S - 2] as number);
+}
+
+/** A random phrase: vocabulary, blank and separator positions, and log-softmax frames. */
+const randomPhrase = fc
+  .record({
+    vocab: fc.integer({ min: 3, max: 7 }),
+    frames: fc.integer({ min: 0, max: 30 }),
+    blank: fc.nat(),
+    separator: fc.nat(),
+    withSeparator: fc.boolean(),
+    // Spread of the logits: near-uniform frames up to very peaked ones (log-probabilities to about -300).
+    scale: fc.constantFrom(0.5, 4, 20, 300),
+    seed: fc.integer(),
+  })
+  .map(({ vocab, frames, blank, separator, withSeparator, scale, seed }) => {
+    const b = blank % vocab;
+    const sep = withSeparator ? (b + 1 + (separator % (vocab - 1))) % vocab : -1;
+    let x = seed | 0;
+    const random = () => {
+      // xorshift32: deterministic per fast-check seed, so a failure shrinks and replays.
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 4294967296;
+    };
+    const data = new Float32Array(frames * vocab);
+    for (let f = 0; f < frames; f++) {
+      const row = Array.from({ length: vocab }, () => (random() - 0.5) * scale);
+      const m = Math.max(...row);
+      const z = Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0)) + m;
+      row.forEach((v, t) => {
+        data[f * vocab + t] = v - z;
+      });
+    }
+    const labels = Array.from({ length: vocab }, (_, t) => t).filter((t) => t !== b && t !== sep);
+    return { lp: { data, vocab, blank: b, separator: sep } as FrameLogProbs, frames, labels };
+  });
+
+/** Label sequences over few labels (so repeats and shared prefixes are common), some empty or missing. */
+const randomSequences = fc.array(fc.option(fc.array(fc.nat({ max: 4 }), { maxLength: 6 }), { nil: undefined, freq: 8 }), { minLength: 1, maxLength: 12 });
+
 describe('ctcLogLikelihood', () => {
   it('equals the sum over every frame path that collapses to the labels (brute force)', () => {
     fc.assert(
@@ -85,6 +169,39 @@ describe('ctcLogLikelihood', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('matches the reference forward algorithm bit for bit, one sequence or many over a window', () => {
+    fc.assert(
+      fc.property(randomPhrase, randomSequences, fc.integer({ min: -3, max: 33 }), fc.integer({ min: -3, max: 33 }), ({ lp, frames, labels }, raw, a, b) => {
+        // Windows inside the phrase, empty or reversed ones included.
+        const from = Math.min(Math.max(a, 0), frames);
+        const to = Math.min(Math.max(b, 0), frames);
+        const sequences = raw.map((seq) => seq?.map((k) => labels[k % labels.length] as number));
+        const many = ctcLogLikelihoods(lp, new LabelTree(sequences), from, to);
+        expect(many).toHaveLength(sequences.length);
+        sequences.forEach((seq, i) => {
+          if (!seq) {
+            expect(many[i]).toBeNaN();
+            return;
+          }
+          const expected = referenceLogLikelihood(lp, seq, from, to);
+          // Object.is: the same double, -0 and -Infinity included.
+          expect(Object.is(many[i], expected)).toBe(true);
+          expect(Object.is(ctcLogLikelihood(lp, seq, from, to), expected)).toBe(true);
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('shares prefixes in the label tree and keeps repeats apart', () => {
+    const tree = new LabelTree([[2], [2, 3], undefined, [2, 2], [], [2, 3]]);
+    // Root, 2, 2→3, 2→2: the duplicate sequence and the shared prefix add no node.
+    expect(Array.from(tree.label)).toEqual([-1, 2, 3, 2]);
+    expect(Array.from(tree.parent)).toEqual([-1, 0, 1, 1]);
+    expect(Array.from(tree.skip)).toEqual([0, 0, 1, 0]);
+    expect(Array.from(tree.last)).toEqual([1, 2, -1, 3, 0, 2]);
   });
 
   it('is -Infinity when the window is too short for the labels (a repeat needs a blank between)', () => {

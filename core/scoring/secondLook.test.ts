@@ -1,9 +1,9 @@
 import { createAligner } from '../../aligner';
-import { decodePhrase, type FrameLogProbs } from '../decode';
+import { ctcLogLikelihood, decodePhrase, type FrameLogProbs } from '../decode';
 import { loadDefaultCatalog } from '../items';
 import { buildCostTable } from './costs';
 import { judgePhrases, type PhraseToJudge } from './phrase';
-import { DEFAULT_SECOND_LOOK_MARGIN, lookAgain, secondLookConfig } from './secondLook';
+import { DEFAULT_SECOND_LOOK_MARGIN, elementTokens, lookAgain, scoreWindow, secondLookConfig } from './secondLook';
 
 const catalog = loadDefaultCatalog();
 const aligner = createAligner(buildCostTable(catalog));
@@ -120,6 +120,37 @@ describe('second look', () => {
     const wrong = lookAgain(lp, { fromFrame: 0, toFrame: 12 }, catalog.item('b_letter'), catalog, config.spelled);
     expect(wrong?.other).toBe('si');
     expect(wrong?.otherLogLik).toBeGreaterThan((wrong?.expectedLogLik as number) + 5);
+  });
+
+  it('scores every element of a window at once exactly as one by one (NaN where the vocabulary cannot spell it)', () => {
+    // A vocabulary without ʌ: the elements that need it cannot be scored.
+    const tokens = TOKENS.filter((t) => t !== 'ʌ');
+    const spelled = elementTokens(catalog, tokens);
+    const rows = [...blank(3), ...say('bi', 0.6), ...blank(2), ...say('ɛs', 0.5), ...blank(3)];
+    const data = new Float32Array(rows.length * tokens.length);
+    const full = framesOf(rows);
+    // The same frames over the smaller vocabulary (not renormalised: the likelihoods need not sum to 1).
+    for (let f = 0; f < rows.length; f++) {
+      tokens.forEach((t, v) => {
+        data[f * tokens.length + v] = full.data[f * V + TOKENS.indexOf(t)] as number;
+      });
+    }
+    const lp = { data, vocab: tokens.length, blank: 0, separator: 1 };
+    for (const [fromFrame, toFrame] of [
+      [0, rows.length],
+      [2, 9],
+      [5, 6],
+      [7, 7],
+    ] as const) {
+      const scores = scoreWindow(lp, { fromFrame, toFrame }, spelled);
+      catalog.elements.forEach((element, id) => {
+        const labels = spelled.tokens[id];
+        if (element.includes('ʌ')) expect(labels).toBeUndefined();
+        const one = labels ? ctcLogLikelihood(lp, labels, fromFrame, toFrame) : Number.NaN;
+        expect(Object.is(scores.elements[id], one)).toBe(true);
+      });
+      expect(scores.silence).toBe(ctcLogLikelihood(lp, [], fromFrame, toFrame));
+    }
   });
 
   it('rejects a negative or non-finite margin with a message naming it', () => {

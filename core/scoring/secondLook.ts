@@ -3,7 +3,7 @@
  * model turns correctly read items into errors: a short `p` whose frames are each "probably blank"
  * vanishes (an omission), `bʌ` comes out as `pʌ` (a substitution). For every item the alignment
  * judged substituted or omitted, the second look scores the item's window of audio with the full CTC
- * likelihood (all frame paths: `ctcLogLikelihood` in core/decode) of every catalog element and of
+ * likelihood (all frame paths: `ctcLogLikelihoods` in core/decode) of every catalog element and of
  * silence, and asks whether one of the item's own pronunciations explains that window best. If it
  * does (within `margin` nats of the best other explanation), the verdict becomes correct/accepted
  * and records what greedy decoding had said.
@@ -11,7 +11,7 @@
  * With margin 0 this is plain maximum-likelihood decoding of one element in the window, no bias
  * towards the expected answer; a positive margin gives the expected reading the benefit of the doubt.
  */
-import { ctcLogLikelihood, type FrameLogProbs, type HypothesisElement } from '../decode';
+import { ctcLogLikelihood, ctcLogLikelihoods, type FrameLogProbs, type HypothesisElement, LabelTree } from '../decode';
 import type { Item, ItemCatalog } from '../items';
 import { type ItemVerdict, Verdict } from './types';
 
@@ -63,6 +63,8 @@ export interface SecondLookResult {
 export interface ElementTokens {
   /** Per element id: its token ids, or undefined when the vocabulary cannot spell it. */
   readonly tokens: readonly (Int32Array | undefined)[];
+  /** The same spellings as a prefix tree, for scoring every element over a window at once. */
+  readonly tree: LabelTree;
 }
 
 const tokenCache = new WeakMap<ItemCatalog, Map<string, ElementTokens>>();
@@ -78,12 +80,11 @@ export function elementTokens(catalog: ItemCatalog, vocabulary: readonly string[
   let spelled = byVocab.get(key);
   if (!spelled) {
     const index = new Map(vocabulary.map((t, i) => [t, i]));
-    spelled = {
-      tokens: catalog.elements.map((e) => {
-        const ids = Array.from(e, (s) => index.get(s));
-        return ids.every((i) => i !== undefined) ? Int32Array.from(ids as number[]) : undefined;
-      }),
-    };
+    const tokens = catalog.elements.map((e) => {
+      const ids = Array.from(e, (s) => index.get(s));
+      return ids.every((i) => i !== undefined) ? Int32Array.from(ids as number[]) : undefined;
+    });
+    spelled = { tokens, tree: new LabelTree(tokens) };
     byVocab.set(key, spelled);
   }
   return spelled;
@@ -112,14 +113,9 @@ export interface WindowScores {
   readonly silence: number;
 }
 
-/** Scores every element over [fromFrame, toFrame) (see {@link WindowScores}). */
-export function scoreWindow(lp: FrameLogProbs, window: LookWindow, catalog: ItemCatalog, spelled: ElementTokens): WindowScores {
-  const elements = new Float64Array(catalog.elements.length).fill(Number.NaN);
-  catalog.elements.forEach((_, id) => {
-    const labels = spelled.tokens[id];
-    if (labels) elements[id] = ctcLogLikelihood(lp, labels, window.fromFrame, window.toFrame);
-  });
-  return { elements, silence: ctcLogLikelihood(lp, [], window.fromFrame, window.toFrame) };
+/** Scores every element over [fromFrame, toFrame) in one forward pass over the spelling tree (see {@link WindowScores}). */
+export function scoreWindow(lp: FrameLogProbs, window: LookWindow, spelled: ElementTokens): WindowScores {
+  return { elements: ctcLogLikelihoods(lp, spelled.tree, window.fromFrame, window.toFrame), silence: ctcLogLikelihood(lp, [], window.fromFrame, window.toFrame) };
 }
 
 /**
@@ -134,7 +130,7 @@ export function lookAgain(
   catalog: ItemCatalog,
   spelled: ElementTokens,
   minEvidence = 0,
-  scores: WindowScores = scoreWindow(lp, window, catalog, spelled),
+  scores: WindowScores = scoreWindow(lp, window, spelled),
 ): SecondLookResult | undefined {
   const { fromFrame, toFrame } = window;
   if (toFrame <= fromFrame) return undefined;
@@ -185,7 +181,7 @@ function windowScores(look: SecondLook, window: LookWindow): WindowScores {
   const key = `${window.fromFrame}:${window.toFrame}`;
   let scores = look.windows?.get(key);
   if (!scores) {
-    scores = scoreWindow(look.lp, window, look.catalog, look.spelled);
+    scores = scoreWindow(look.lp, window, look.spelled);
     look.windows?.set(key, scores);
   }
   return scores;
