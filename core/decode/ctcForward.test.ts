@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { loadDefaultCatalog } from '../items';
 import type { FrameLogProbs } from './ctc';
-import { ctcLogLikelihood, ctcLogLikelihoods, LabelTree } from './ctcForward';
+import { ctcLogLikelihood, ctcLogLikelihoods, LabelTree, logAdd } from './ctcForward';
+
 
 const catalog = loadDefaultCatalog();
 const TOKENS = ['<pad>', '|', ...catalog.alphabet];
@@ -141,6 +142,40 @@ const randomPhrase = fc
 
 /** Label sequences over few labels (so repeats and shared prefixes are common), some empty or missing. */
 const randomSequences = fc.array(fc.option(fc.array(fc.nat({ max: 4 }), { maxLength: 6 }), { nil: undefined, freq: 8 }), { minLength: 1, maxLength: 12 });
+
+describe('logAdd', () => {
+  const full = (a: number, b: number) => {
+    if (a === Number.NEGATIVE_INFINITY) return b;
+    if (b === Number.NEGATIVE_INFINITY) return a;
+    return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
+  };
+  const same = (a: number, b: number) => {
+    expect(Object.is(logAdd(a, b), full(a, b))).toBe(true);
+    expect(Object.is(logAdd(b, a), full(b, a))).toBe(true);
+  };
+
+  it('returns the same double as the full formula where it skips exp and log1p (gaps near the bound, powers of two)', () => {
+    // The larger term near -1 and at powers of two, where half a unit in the last place is smallest
+    // relative to the value; gaps from 30 to 45 straddle the bound of 38.
+    const larger = fc.oneof(
+      fc.double({ min: -1.5, max: -1, noNaN: true }),
+      fc.integer({ min: 0, max: 40 }).map((e) => -(2 ** e)),
+      fc.double({ min: -5000, max: -1, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(larger, fc.double({ min: 30, max: 45, noNaN: true }), (a, gap) => same(a, a - gap)),
+      { numRuns: 4000 },
+    );
+  });
+
+  it('matches the full formula on any pair, infinities, zero and NaN included', () => {
+    const value = fc.oneof(
+      fc.double({ min: -1e4, max: 0, noNaN: true }),
+      fc.constantFrom(0, -0, -1, -2, Number.NEGATIVE_INFINITY, Number.NaN, -1e-300),
+    );
+    fc.assert(fc.property(value, value, same), { numRuns: 4000 });
+  });
+});
 
 describe('ctcLogLikelihood', () => {
   it('equals the sum over every frame path that collapses to the labels (brute force)', () => {

@@ -6,11 +6,23 @@ import type { FrameLogProbs } from './ctc';
 
 const NEG_INF = Number.NEGATIVE_INFINITY;
 
-/** log(e^a + e^b) without overflow; -Infinity is the log of zero. */
-function logAdd(a: number, b: number): number {
+/**
+ * Beyond this gap between two log-likelihoods of magnitude ≥ 1, the smaller cannot move the larger:
+ * log1p(exp(-gap)) < e^-38 ≈ 3.1e-17 < 2^-54 ≤ |larger|·2^-54, under half a unit in the last place of
+ * the larger (whichever way it rounds, powers of two included), so the sum rounds back to the larger.
+ */
+const NEGLIGIBLE_GAP = 38;
+
+/**
+ * log(e^a + e^b) without overflow; -Infinity is the log of zero. When the smaller term is too small
+ * to change the larger's double (see {@link NEGLIGIBLE_GAP}) it returns the larger without calling
+ * exp and log1p: the same double as the full formula, for less than half the cost.
+ */
+export function logAdd(a: number, b: number): number {
   if (a === NEG_INF) return b;
   if (b === NEG_INF) return a;
-  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
+  if (a > b) return a <= -1 && a - b > NEGLIGIBLE_GAP ? a : a + Math.log1p(Math.exp(b - a));
+  return b <= -1 && b - a > NEGLIGIBLE_GAP ? b : b + Math.log1p(Math.exp(a - b));
 }
 
 /**
