@@ -3,7 +3,6 @@ import { loadDefaultCatalog } from '../items';
 import type { FrameLogProbs } from './ctc';
 import { ctcLogLikelihood, ctcLogLikelihoods, LabelTree, logAdd } from './ctcForward';
 
-
 const catalog = loadDefaultCatalog();
 const TOKENS = ['<pad>', '|', ...catalog.alphabet];
 const V = TOKENS.length;
@@ -169,10 +168,7 @@ describe('logAdd', () => {
   });
 
   it('matches the full formula on any pair, infinities, zero and NaN included', () => {
-    const value = fc.oneof(
-      fc.double({ min: -1e4, max: 0, noNaN: true }),
-      fc.constantFrom(0, -0, -1, -2, Number.NEGATIVE_INFINITY, Number.NaN, -1e-300),
-    );
+    const value = fc.oneof(fc.double({ min: -1e4, max: 0, noNaN: true }), fc.constantFrom(0, -0, -1, -2, Number.NEGATIVE_INFINITY, Number.NaN, -1e-300));
     fc.assert(fc.property(value, value, same), { numRuns: 4000 });
   });
 });
