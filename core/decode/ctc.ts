@@ -75,8 +75,18 @@ export interface Hypothesis {
   readonly logProbs?: FrameLogProbs;
 }
 
+/** Per frame: the argmax token, its softmax posterior, and the log-softmax of every token. */
+export interface FrameScores {
+  readonly best: Int32Array;
+  readonly posterior: Float32Array;
+  /** `frames × vocab`, row-major. */
+  readonly logProbs: Float32Array;
+  readonly frames: number;
+  readonly vocab: number;
+}
+
 /** Per-frame argmax token index, its softmax posterior, and the log-softmax of every token. */
-export function frameArgmax(logits: PhraseLogits): { best: Int32Array; posterior: Float32Array; logProbs: Float32Array } {
+export function frameArgmax(logits: PhraseLogits): FrameScores {
   const { data, frames, vocab } = logits;
   if (data.length < frames * vocab) throw new RangeError(`logits hold ${data.length} values, expected ${frames} × ${vocab}`);
   const best = new Int32Array(frames);
@@ -100,7 +110,7 @@ export function frameArgmax(logits: PhraseLogits): { best: Int32Array; posterior
     const norm = bv + Math.log(sum);
     for (let v = 0; v < vocab; v++) logProbs[row + v] = (data[row + v] as number) - norm;
   }
-  return { best, posterior, logProbs };
+  return { best, posterior, logProbs, frames, vocab };
 }
 
 /** Merges repeated frames, then drops blanks; separator runs are kept (they split words). */
@@ -127,7 +137,19 @@ export function decodePhrase(logits: PhraseLogits, vocabulary: DecoderVocabulary
   if (logits.vocab !== vocabulary.tokens.length) {
     throw new RangeError(`logits have ${logits.vocab} classes but the vocabulary has ${vocabulary.tokens.length} tokens`);
   }
-  const { best, posterior, logProbs } = frameArgmax(logits);
+  return decodeFrames(frameArgmax(logits), vocabulary, catalog);
+}
+
+/**
+ * {@link decodePhrase} from per-frame scores already computed ({@link frameArgmax} is a function of
+ * each frame alone, so scores gathered frame by frame from several passes are those of the gathered
+ * logits, bit for bit).
+ */
+export function decodeFrames(scores: FrameScores, vocabulary: DecoderVocabulary, catalog: ItemCatalog): Hypothesis {
+  if (scores.vocab !== vocabulary.tokens.length) {
+    throw new RangeError(`frame scores have ${scores.vocab} classes but the vocabulary has ${vocabulary.tokens.length} tokens`);
+  }
+  const { best, posterior, logProbs } = scores;
   const blankIndex = vocabulary.tokens.indexOf(vocabulary.blank);
   const frameIsBlank = new Uint8Array(best.length);
   for (let f = 0; f < best.length; f++) frameIsBlank[f] = best[f] === blankIndex ? 1 : 0;
@@ -175,10 +197,10 @@ export function decodePhrase(logits: PhraseLogits, vocabulary: DecoderVocabulary
   return {
     elements,
     unparsed,
-    frames: logits.frames,
+    frames: scores.frames,
     frameMs: vocabulary.frameMs,
     framePosterior: posterior,
     frameIsBlank,
-    logProbs: { data: logProbs, vocab: logits.vocab, blank: blankIndex, separator: vocabulary.tokens.indexOf(vocabulary.separator) },
+    logProbs: { data: logProbs, vocab: scores.vocab, blank: blankIndex, separator: vocabulary.tokens.indexOf(vocabulary.separator) },
   };
 }

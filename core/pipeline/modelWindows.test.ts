@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { padWithNeighbours } from '../audio';
-import type { PhraseLogits } from '../decode';
+import { frameArgmax, type PhraseLogits } from '../decode';
 import { Normalization } from '../model';
-import { assembleLogits, type ModelWindow, modelWindows, windowInput } from './modelWindows';
+import { assembleLogits, assembleRows, framePlan, type ModelWindow, modelWindows, windowInput } from './modelWindows';
 
 const STRIDE = 320;
 const RATE = 16000;
@@ -100,5 +100,78 @@ describe('assembleLogits', () => {
     expect(leadSamples).toBe((padded[1]?.leadSamples as number) - w.offset);
     expect(logits.frames).toBe(Math.ceil(((padded[1]?.length as number) - w.offset) / STRIDE));
     expect(logits.data[0]).toBe(w.offset);
+  });
+
+  it('per-frame scores gathered from the passes equal the scores of the gathered logits, bit for bit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 48_000 }),
+        fc.double({ min: 0, max: 2, noNaN: true }),
+        fc.integer(),
+        fc.array(fc.nat({ max: 3 }), { maxLength: 2 }),
+        (lengths, pad, contextSec, seed, failed) => {
+          const { windows, passes: positions } = scenario(lengths, pad, contextSec, failed);
+          // Random logits over 5 tokens in place of the positions (ties included: few distinct values).
+          let x = seed | 0;
+          const VOCAB = 5;
+          const passes = positions.map((l) =>
+            l
+              ? {
+                  data: Float32Array.from({ length: l.frames * VOCAB }, () => {
+                    x = (Math.imul(x, 1103515245) + 12345) | 0;
+                    return ((x >>> 16) % 9) - 4 + ((x >>> 8) & 1) * 0.37;
+                  }),
+                  frames: l.frames,
+                  vocab: VOCAB,
+                }
+              : undefined,
+          );
+          const scored = passes.map((l) => l && frameArgmax(l));
+          windows.forEach((w, i) => {
+            if (!w || !passes[i]) return;
+            const want = frameArgmax(assembleLogits(i, windows, passes, STRIDE, true).logits);
+            const plan = framePlan(
+              i,
+              windows,
+              scored.map((s) => s?.frames),
+              STRIDE,
+              true,
+            );
+            expect(plan.frames).toBe(want.frames);
+            const same = (a: ArrayBufferView, b: ArrayBufferView) =>
+              expect(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))).toBe(true);
+            same(
+              assembleRows(
+                plan,
+                scored.map((s) => s?.best),
+                1,
+                new Int32Array(plan.frames),
+              ),
+              want.best,
+            );
+            same(
+              assembleRows(
+                plan,
+                scored.map((s) => s?.posterior),
+                1,
+                new Float32Array(plan.frames),
+              ),
+              want.posterior,
+            );
+            same(
+              assembleRows(
+                plan,
+                scored.map((s) => s?.logProbs),
+                VOCAB,
+                new Float32Array(plan.frames * VOCAB),
+              ),
+              want.logProbs,
+            );
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

@@ -71,9 +71,85 @@ export function windowInput(window: ModelWindow, manifest: Pick<ModelManifest, '
 
 /** Where a phrase's padding frames come from. */
 interface FrameSource {
-  readonly logits: PhraseLogits;
-  /** Frame of `logits` whose start is sample 0 of the region it lends. */
+  /** Index of the pass (the phrase whose window it ran). */
+  readonly pass: number;
+  /** Frames of that pass. */
+  readonly frames: number;
+  /** Frame of the pass whose start is sample 0 of the region it lends. */
   readonly firstSample: number;
+}
+
+/**
+ * Which pass and frame each frame of padded phrase `i` comes from: `pass[k]` and `row[k]` for frame
+ * `first + k` of the padded phrase's own grid, `frames` frames in all. The same plan serves the raw
+ * logits ({@link assembleLogits}) and anything computed row by row from them ({@link assembleRows}).
+ */
+export interface FramePlan {
+  /** First frame of the padded phrase that any pass covers. */
+  readonly first: number;
+  readonly frames: number;
+  readonly pass: Int32Array;
+  readonly row: Int32Array;
+  /** Samples of the lead that the frames cover (see {@link assembleLogits}). */
+  readonly leadSamples: number;
+}
+
+/**
+ * The frame plan of padded phrase `i` (see {@link assembleLogits}); `passFrames[j]` is the frame
+ * count of pass `j`, undefined where it failed or did not run. `lend` false: only the own pass.
+ */
+export function framePlan(i: number, windows: readonly (ModelWindow | undefined)[], passFrames: readonly (number | undefined)[], stride: number, lend: boolean): FramePlan {
+  const window = windows[i] as ModelWindow;
+  const ownFrames = passFrames[i] as number;
+  const { padded } = window;
+  const ownSamples = padded.length - padded.leadSamples - padded.trailSamples;
+  const frames = Math.ceil(padded.length / stride);
+  const ownFirst = window.offset / stride;
+  const prev =
+    lend && lender(i - 1, windows, passFrames, (w) => w.padded.leadSamples + (w.padded.length - w.padded.leadSamples - w.padded.trailSamples) - w.offset - padded.leadSamples);
+  const next = lend && lender(i + 1, windows, passFrames, (w) => w.padded.leadSamples - w.offset - (padded.leadSamples + ownSamples));
+  // Frame k of the padded phrase: a frame entirely in the lead or in the trail is the neighbour's
+  // (its row is the neighbour's frame under this frame's centre); one that holds any of the
+  // phrase's own audio is from the phrase's own pass. -1: no pass covers it.
+  const ownEnd = padded.leadSamples + ownSamples;
+  let source = i;
+  const rowOf = (k: number): number => {
+    const lent = (k + 1) * stride <= padded.leadSamples ? prev : k * stride >= ownEnd ? next : undefined;
+    if (lent) {
+      // The lent audio lies inside the neighbour's window; only the padded phrase's last frame,
+      // which can hold a few samples of it, has its centre past the window's end (clamped).
+      source = lent.pass;
+      return Math.min(Math.max(Math.floor((lent.firstSample + k * stride + stride / 2) / stride), 0), lent.frames - 1);
+    }
+    source = i;
+    const row = k - ownFirst;
+    return row >= 0 && row < ownFrames ? row : -1;
+  };
+  let first = 0;
+  while (first < frames && rowOf(first) < 0) first++;
+  let last = frames;
+  while (last > first && rowOf(last - 1) < 0) last--;
+  const pass = new Int32Array(last - first);
+  const row = new Int32Array(last - first);
+  for (let k = first; k < last; k++) {
+    // A gap inside the span cannot happen (own frames cover the window); -1 keeps it visible.
+    row[k - first] = rowOf(k);
+    pass[k - first] = source;
+  }
+  return { first, frames: last - first, pass, row, leadSamples: padded.leadSamples - first * stride };
+}
+
+/**
+ * Gathers `width` values per frame from per-pass row-major arrays along a {@link FramePlan}: a
+ * frame that no pass covers (cannot happen inside the span) keeps `out`'s zeros.
+ */
+export function assembleRows<T extends Float32Array | Int32Array>(plan: FramePlan, sources: readonly (T | undefined)[], width: number, out: T): T {
+  for (let k = 0; k < plan.frames; k++) {
+    const r = plan.row[k] as number;
+    const from = sources[plan.pass[k] as number];
+    if (r >= 0 && from) out.set(from.subarray(r * width, (r + 1) * width), k * width);
+  }
+  return out;
 }
 
 /**
@@ -90,55 +166,29 @@ export function assembleLogits(
   stride: number,
   lend: boolean,
 ): { logits: PhraseLogits; leadSamples: number } {
-  const window = windows[i] as ModelWindow;
-  const own = logits[i] as PhraseLogits;
-  const { padded } = window;
-  const ownSamples = padded.length - padded.leadSamples - padded.trailSamples;
-  const frames = Math.ceil(padded.length / stride);
-  const vocab = own.vocab;
-  const ownFirst = window.offset / stride;
-  const prev =
-    lend && lender(i - 1, windows, logits, (w) => w.padded.leadSamples + (w.padded.length - w.padded.leadSamples - w.padded.trailSamples) - w.offset - padded.leadSamples);
-  const next = lend && lender(i + 1, windows, logits, (w) => w.padded.leadSamples - w.offset - (padded.leadSamples + ownSamples));
-  // Frame k of the padded phrase: a frame entirely in the lead or in the trail is the neighbour's
-  // (its row is the neighbour's frame under this frame's centre); one that holds any of the
-  // phrase's own audio is from the phrase's own pass.
-  const ownEnd = padded.leadSamples + ownSamples;
-  const rowOf = (k: number): { from: PhraseLogits; row: number } | undefined => {
-    const lent = (k + 1) * stride <= padded.leadSamples ? prev : k * stride >= ownEnd ? next : undefined;
-    if (lent) {
-      // The lent audio lies inside the neighbour's window; only the padded phrase's last frame,
-      // which can hold a few samples of it, has its centre past the window's end (clamped).
-      const row = Math.min(Math.max(Math.floor((lent.firstSample + k * stride + stride / 2) / stride), 0), lent.logits.frames - 1);
-      return { from: lent.logits, row };
-    }
-    const row = k - ownFirst;
-    return row >= 0 && row < own.frames ? { from: own, row } : undefined;
-  };
-  let first = 0;
-  while (first < frames && !rowOf(first)) first++;
-  let last = frames;
-  while (last > first && !rowOf(last - 1)) last--;
-  const data = new Float32Array((last - first) * vocab);
-  for (let k = first; k < last; k++) {
-    const source = rowOf(k);
-    // A gap inside the span cannot happen (own frames cover the window), but never read past one.
-    if (source) data.set(source.from.data.subarray(source.row * vocab, (source.row + 1) * vocab), (k - first) * vocab);
-  }
-  return { logits: { data, frames: last - first, vocab }, leadSamples: padded.leadSamples - first * stride };
+  const plan = framePlan(
+    i,
+    windows,
+    logits.map((l) => l?.frames),
+    stride,
+    lend,
+  );
+  const vocab = (logits[i] as PhraseLogits).vocab;
+  const data = assembleRows(
+    plan,
+    logits.map((l) => l?.data),
+    vocab,
+    new Float32Array(plan.frames * vocab),
+  );
+  return { logits: { data, frames: plan.frames, vocab }, leadSamples: plan.leadSamples };
 }
 
 /**
  * A neighbour's pass as a frame source, positioned by `start`: the sample of the neighbour's window
  * at which the lent region of this phrase begins, computed from the neighbour's window.
  */
-function lender(
-  j: number,
-  windows: readonly (ModelWindow | undefined)[],
-  logits: readonly (PhraseLogits | undefined)[],
-  start: (w: ModelWindow) => number,
-): FrameSource | undefined {
+function lender(j: number, windows: readonly (ModelWindow | undefined)[], passFrames: readonly (number | undefined)[], start: (w: ModelWindow) => number): FrameSource | undefined {
   const w = windows[j];
-  const l = logits[j];
-  return w && l ? { logits: l, firstSample: start(w) } : undefined;
+  const frames = passFrames[j];
+  return w && frames !== undefined ? { pass: j, frames, firstSample: start(w) } : undefined;
 }

@@ -9,7 +9,7 @@ import { createAligner, type PhraseAligner } from '../../aligner';
 import { logitsProblem } from '../../engines/logits';
 import { DEFAULT_MAX_AUDIO_SEC, decodeWavAt, describeGap, joinParts, orderSegments, padWithNeighbours, readWavHeader, type WavHeader } from '../audio';
 import { type ActivityLimits, DEFAULT_ACTIVITY_LIMITS, DEFAULT_PAD_SEC, setting } from '../config/settings';
-import { decodePhrase, type PhraseLogits } from '../decode';
+import { decodeFrames, type FrameScores, frameArgmax, type PhraseLogits } from '../decode';
 import { ActivityInputError, AudioErrorCode, LimitErrorCode, PhraseReasonCode, ReadScoreInputError } from '../errors';
 import { type ItemCatalog, loadDefaultCatalog } from '../items';
 import { mapLogits, mapVocabulary } from '../model/tokenMap';
@@ -19,7 +19,7 @@ import { Verdict } from '../scoring/types';
 import type { Activity, Phrase } from './activity';
 import type { AudioSource } from './audioSource';
 import { type Engine, EngineError } from './engine';
-import { assembleLogits, type ModelWindow, modelWindows, windowInput } from './modelWindows';
+import { assembleRows, framePlan, type ModelWindow, modelWindows, windowInput } from './modelWindows';
 
 /** Receives warnings worth a log line (dropped packets). */
 export interface ScoreLogger {
@@ -124,14 +124,47 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
 
   let t = performance.now();
   const vocabulary = { tokens: mapped.tokens, blank: manifest.blank, separator: manifest.separator, frameMs: (manifest.frameStride / rate) * 1000 };
+  // Softmax and argmax once per frame of each pass: a neighbour's frames lent as padding are not
+  // scored again for every phrase that borrows them (same values: each frame is scored alone).
+  const scored = passes.map((l) => l && frameArgmax(l));
   const toJudge: PhraseToJudge[] = [];
   loaded.forEach((p, i) => {
     if (!windows[i] || !p.samples || !passes[i]) return;
-    const { logits, leadSamples } = assembleLogits(i, windows, passes, manifest.frameStride, manifest.contextSec !== undefined);
+    const plan = framePlan(
+      i,
+      windows,
+      scored.map((s) => s?.frames),
+      manifest.frameStride,
+      manifest.contextSec !== undefined,
+    );
+    const vocab = (scored[i] as FrameScores).vocab;
+    const frames: FrameScores = {
+      best: assembleRows(
+        plan,
+        scored.map((s) => s?.best),
+        1,
+        new Int32Array(plan.frames),
+      ),
+      posterior: assembleRows(
+        plan,
+        scored.map((s) => s?.posterior),
+        1,
+        new Float32Array(plan.frames),
+      ),
+      logProbs: assembleRows(
+        plan,
+        scored.map((s) => s?.logProbs),
+        vocab,
+        new Float32Array(plan.frames * vocab),
+      ),
+      frames: plan.frames,
+      vocab,
+    };
+    const leadSamples = plan.leadSamples;
     toJudge.push({
       phraseIndex: p.phrase.phraseIndex,
       items: p.phrase.items,
-      hypothesis: decodePhrase(logits, vocabulary, catalog),
+      hypothesis: decodeFrames(frames, vocabulary, catalog),
       leadMs: (leadSamples / rate) * 1000,
       ownMs: (p.samples.length / rate) * 1000,
       warnings: p.warnings,
