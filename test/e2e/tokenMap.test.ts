@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { localAudioSource } from '../../adapters/local';
 import { encodeWav } from '../../core/audio';
-import { decodePhrase, type Hypothesis, type PhraseLogits } from '../../core/decode';
+import { decodeFrames, frameArgmax, type Hypothesis, type PhraseLogits } from '../../core/decode';
 import { loadDefaultCatalog } from '../../core/items';
 import { mapVocabulary, readModelFolder } from '../../core/model';
 import { type Engine, parseActivityJson, scoreActivity } from '../../core/pipeline';
@@ -18,12 +18,14 @@ import { checkModel } from '../../handlers/cli/modelCheck';
 import { memoryAudio } from '../support/memoryAudio';
 import { craftWave, framesForElements, writeTestModel } from '../support/testModel';
 
-// The real decoder, recorded: which logits and vocabulary the pipeline hands it.
+// The real decoder, recorded: which logits the pipeline scores frame by frame (once per model
+// pass) and which frame scores and vocabulary it decodes (once per phrase).
 jest.mock('../../core/decode', () => {
   const actual = jest.requireActual<typeof import('../../core/decode')>('../../core/decode');
-  return { ...actual, decodePhrase: jest.fn(actual.decodePhrase) };
+  return { ...actual, frameArgmax: jest.fn(actual.frameArgmax), decodeFrames: jest.fn(actual.decodeFrames) };
 });
-const decoder = jest.mocked(decodePhrase);
+const scorer = jest.mocked(frameArgmax);
+const decoder = jest.mocked(decodeFrames);
 
 const ROOT = join(__dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'wav2vec2-shape');
@@ -61,6 +63,7 @@ describe('a wav2vec2-shaped espeak-IPA model through its token map', () => {
         return inference;
       },
     };
+    scorer.mockClear();
     decoder.mockClear();
     const activity = parseActivityJson(readFileSync(join(EXAMPLE, 'activity.json'), 'utf8'), catalog, 'activity.json');
     result = await scoreActivity(activity, recording, localAudioSource(EXAMPLE), { catalog });
@@ -103,10 +106,16 @@ describe('a wav2vec2-shaped espeak-IPA model through its token map', () => {
   });
 
   it('decodes logits of the mapped vocabulary size, with the mapped vocabulary', () => {
-    expect(decoder).toHaveBeenCalledTimes(result.phrases.length);
-    for (const [i, [logits, vocabulary]] of decoder.mock.calls.entries()) {
+    // No contextSec: one pass per phrase, each phrase's frames its own pass's.
+    expect(scorer).toHaveBeenCalledTimes(result.phrases.length);
+    for (const [logits] of scorer.mock.calls) {
       expect(logits.vocab).toBe(mapped.tokens.length);
       expect(logits.data.length).toBe(logits.frames * mapped.tokens.length);
+    }
+    expect(decoder).toHaveBeenCalledTimes(result.phrases.length);
+    for (const [i, [scores, vocabulary]] of decoder.mock.calls.entries()) {
+      expect(scores.vocab).toBe(mapped.tokens.length);
+      expect(scores.logProbs.length).toBe(scores.frames * mapped.tokens.length);
       expect(vocabulary.tokens).toEqual(mapped.tokens);
       // The second look reads the hypothesis' log-probabilities: the same vocabulary.
       expect((decoder.mock.results[i]?.value as Hypothesis).logProbs?.vocab).toBe(mapped.tokens.length);
@@ -117,7 +126,7 @@ describe('a wav2vec2-shaped espeak-IPA model through its token map', () => {
     const merged = mapped.sources.flatMap((group, t) => (group.length > 1 ? [t] : []));
     expect(merged.map((t) => mapped.tokens[t])).toEqual(['ʌ', 'ɝ']);
     raw.forEach((modelOut, i) => {
-      const seen = decoder.mock.calls[i]?.[0] as PhraseLogits;
+      const seen = scorer.mock.calls[i]?.[0] as PhraseLogits;
       // No contextSec: each phrase runs whole, so its decoded frames are its pass's frames.
       expect(seen.frames).toBe(modelOut.frames);
       expect(modelOut.vocab).toBe(manifest.vocabulary.length);
