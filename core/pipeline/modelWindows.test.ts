@@ -139,35 +139,19 @@ describe('assembleLogits', () => {
               true,
             );
             expect(plan.frames).toBe(want.frames);
-            const same = (a: ArrayBufferView, b: ArrayBufferView) =>
-              expect(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))).toBe(true);
-            same(
-              assembleRows(
-                plan,
-                scored.map((s) => s?.best),
-                1,
-                new Int32Array(plan.frames),
-              ),
-              want.best,
-            );
-            same(
-              assembleRows(
-                plan,
-                scored.map((s) => s?.posterior),
-                1,
-                new Float32Array(plan.frames),
-              ),
-              want.posterior,
-            );
-            same(
-              assembleRows(
-                plan,
-                scored.map((s) => s?.logProbs),
-                VOCAB,
-                new Float32Array(plan.frames * VOCAB),
-              ),
-              want.logProbs,
-            );
+            const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+            const gathered = (key: 'best' | 'posterior' | 'logProbs', width: number, out: Int32Array | Float32Array) =>
+              bytes(
+                assembleRows(
+                  plan,
+                  scored.map((s) => s?.[key]),
+                  width,
+                  out,
+                ),
+              ).equals(bytes(want[key]));
+            expect(gathered('best', 1, new Int32Array(plan.frames))).toBe(true);
+            expect(gathered('posterior', 1, new Float32Array(plan.frames))).toBe(true);
+            expect(gathered('logProbs', VOCAB, new Float32Array(plan.frames * VOCAB))).toBe(true);
           });
         },
       ),
