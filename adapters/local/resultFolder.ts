@@ -2,6 +2,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { ConfigError } from '../../core/errors';
 import type { ResultSink } from '../../core/ports';
 
@@ -21,6 +22,9 @@ export function prepareResultFolder(dir: string, flag = '--out'): void {
   if (!statSync(dir).isDirectory()) throw new ConfigError('bad-flag', flag, `${dir} is not a folder for results`);
 }
 
+/** Writes so far in this thread: with the pid and thread id, each temporary file's name is its own. */
+let writes = 0;
+
 /**
  * A result sink into a local folder; rewriting an activity overwrites its file. Each result is
  * written to a temporary file and renamed, so a failed write never leaves a truncated result; a
@@ -31,7 +35,8 @@ export function resultFolderSink(dir: string, onWrite?: (path: string) => void):
     name: `folder:${dir}`,
     async write(result) {
       const path = join(dir, `${result.activityId}.json`);
-      const partial = `${path}.${process.pid}.partial`;
+      // Unique per process, thread and write: scoring threads share the pid.
+      const partial = `${path}.${process.pid}-${threadId}-${writes++}.partial`;
       try {
         await mkdir(dir, { recursive: true });
         await writeFile(partial, `${JSON.stringify(result, null, 2)}\n`);

@@ -64,11 +64,12 @@ export async function batchCommand(target: string, flags: Flags): Promise<number
   const threads = prepared.config.engine.kind === 'cpu' ? Math.min(concurrency, prepared.manifests.length) : 1;
   const run = threads > 1 ? await threadedRun(prepared, threads, flags) : await inThisThread(prepared, flags);
   const { manifests } = run;
-  for (const problem of run.problems) report(failureOf(problem, flags.debug), '\nreadscore: ');
+  const total = manifests.length + run.duplicates.length;
+  for (const problem of [...run.problems, ...run.duplicates]) report(failureOf(problem, flags.debug), '\nreadscore: ');
   const bar = progressBar(manifests.length);
   const started = Date.now();
   let next = 0;
-  let failed = 0;
+  let failed = run.duplicates.length;
   let internal = 0;
   let partial = 0;
   let items = 0;
@@ -97,7 +98,7 @@ export async function batchCommand(target: string, flags: Flags): Promise<number
   }
   const seconds = (Date.now() - started) / 1000;
   const summary = {
-    activities: manifests.length,
+    activities: total,
     failed,
     partial,
     unreadableFolders: run.problems.length,
@@ -114,7 +115,7 @@ export async function batchCommand(target: string, flags: Flags): Promise<number
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else
     process.stdout.write(
-      `Scored ${manifests.length - failed}/${manifests.length} activities in ${seconds.toFixed(1)} s (${summary.activitiesPerSecond.toFixed(2)}/s, concurrency ${concurrency}${threads > 1 ? ` on ${threads} threads` : ''}); ${partial} partly unscored; ${correct}/${items} items correct or accepted${run.problems.length ? `; ${run.problems.length} folder(s) could not be read` : ''}\n`,
+      `Scored ${total - failed}/${total} activities in ${seconds.toFixed(1)} s (${summary.activitiesPerSecond.toFixed(2)}/s, concurrency ${concurrency}${threads > 1 ? ` on ${threads} threads` : ''}); ${partial} partly unscored; ${correct}/${items} items correct or accepted${run.problems.length ? `; ${run.problems.length} folder(s) could not be read` : ''}\n`,
     );
   if (internal) return ExitCode.Internal;
   return failed || partial || run.problems.length ? ExitCode.BadInput : ExitCode.Scored;

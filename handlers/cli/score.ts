@@ -20,7 +20,7 @@ export async function scoreCommand(target: string, flags: Flags): Promise<number
   const worse = (c: number) => {
     if (c === ExitCode.Internal || (c === ExitCode.BadInput && code === ExitCode.Scored)) code = c;
   };
-  for (const problem of run.problems) worse(report(failureOf(problem, flags.debug)));
+  for (const problem of [...run.problems, ...run.duplicates]) worse(report(failureOf(problem, flags.debug)));
   const results: ActivityResult[] = [];
   try {
     for (const manifest of run.manifests) {

@@ -213,4 +213,40 @@ describe('--out', () => {
     expect(err).toMatch(new RegExp(`${ID(1)}\\.json: cannot write the result \\(EISDIR\\) \\[unwritable\\]`));
     expect(existsSync(join(out, `${ID(0)}.json`)) && existsSync(join(out, `${ID(2)}.json`))).toBe(true);
   });
+
+  it.each([
+    ['batch in one thread', ['batch', '--concurrency', '1']],
+    ['batch on two scoring threads', ['batch', '--concurrency', '2']],
+    ['score', ['score']],
+  ])('scores only the first of two manifests with one activityId, and says why (%s)', async (_, [command, ...flags]) => {
+    // Both results would go to <out>/<id>.json: one would silently overwrite the other, and two
+    // threads writing it at once raced for the temporary file (ENOENT).
+    const root = mkdtempSync(join(tmpdir(), 'hostile-out-same-id-'));
+    for (const [name, phrases] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 1],
+    ] as const) {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'p0.wav'), wav(['a']));
+      writeManifest(
+        dir,
+        Array.from({ length: phrases }, () => ({ items: ['a_letter'], audio: 'p0.wav' })),
+        name === 'c' ? ID(3) : ID(1),
+      );
+    }
+    const out = join(root, 'out');
+    const { code, out: printed, err } = await runCli(command as string, root, '--model', model, ...flags, '--out', out);
+    expect(code).toBe(2);
+    expect(err).toMatch(
+      new RegExp(
+        `b/activity\\.json: activityId ${ID(1)} is also the id of .*a/activity\\.json; both results would be written to .*${ID(1)}\\.json, so this one is not scored \\[duplicate-activity-id\\]`,
+      ),
+    );
+    expect(err).not.toMatch(/unwritable|ENOENT/);
+    expect(readdirSync(out).sort()).toEqual([`${ID(1)}.json`, `${ID(3)}.json`]);
+    expect(JSON.parse(readFileSync(join(out, `${ID(1)}.json`), 'utf8')).phrases).toHaveLength(1); // a's, not b's
+    if (command === 'batch') expect(printed).toMatch(/Scored 2\/3 activities/);
+  });
 });
