@@ -8,7 +8,7 @@ import { EditOp, type PhraseAligner } from '../../aligner';
 import type { Hypothesis, HypothesisElement } from '../decode';
 import type { Item } from '../items';
 import { type CostWeights, DEFAULT_COST_WEIGHTS } from './costs';
-import { reconsider, type SecondLook, type SecondLookConfig, substitutionWindow } from './secondLook';
+import { MAX_SPLIT_PAUSE_MS, reconsider, type SecondLook, type SecondLookConfig, spanWindow, substitutionWindow } from './secondLook';
 import { type InsertedElement, type ItemVerdict, type PhraseResult, type Totals, Verdict } from './types';
 
 /** One phrase ready to judge. */
@@ -128,6 +128,64 @@ export function alignInputOf(phrase: PhraseToJudge, elementCount: number, weight
 }
 
 /**
+ * An answer said in pieces: greedy decoding splits a long reading with a short pause in it
+ * ("double … you") into several elements (`d o bʌ yu`); the alignment matches one piece to the item,
+ * a substitution, and charges the others as insertions. For each item still substituted after its
+ * second look, the runs of inserted elements right before and right after its element (outside the
+ * padding, each piece within {@link MAX_SPLIT_PAUSE_MS} of the next) are looked at again together
+ * with it: before, after, then both. When the item's reading explains that wider window (the same
+ * test and margin as every second look), the verdict is revised and those pieces are part of the
+ * answer, no longer insertions. Returns the elements absorbed so; revises `verdicts` in place.
+ */
+function answersInPieces(
+  look: SecondLook,
+  phrase: PhraseToJudge,
+  alignment: ReturnType<PhraseAligner['align']>,
+  steps: readonly number[],
+  verdicts: (ItemVerdict | undefined)[],
+  inPadding: (h: number) => boolean,
+): Set<number> {
+  const absorbed = new Set<number>();
+  const { elements, frames } = phrase.hypothesis;
+  // The hypothesis elements of the inserted pieces next to step `s`, going `dir` (-1 or +1).
+  const piecesNextTo = (s: number, dir: -1 | 1): number[] => {
+    const out: number[] = [];
+    let previous = alignment.hypIndex[s] as number;
+    for (let t = s + dir; t >= 0 && t < alignment.ops.length && alignment.ops[t] === EditOp.Insert; t += dir) {
+      const h = alignment.hypIndex[t] as number;
+      if (inPadding(h) || absorbed.has(h)) break;
+      const [a, b] = dir < 0 ? [elements[h], elements[previous]] : [elements[previous], elements[h]];
+      if ((b as HypothesisElement).startMs - (a as HypothesisElement).endMs > MAX_SPLIT_PAUSE_MS) break;
+      out.push(h);
+      previous = h;
+    }
+    return out;
+  };
+  for (const s of steps) {
+    const r = alignment.refIndex[s] as number;
+    const h = alignment.hypIndex[s] as number;
+    const before = piecesNextTo(s, -1);
+    const after = piecesNextTo(s, 1);
+    const first = before.length ? (before[before.length - 1] as number) : h;
+    const last = after.length ? (after[after.length - 1] as number) : h;
+    const spans: [number, number][] = [];
+    if (before.length) spans.push([first, h]);
+    if (after.length) spans.push([h, last]);
+    if (before.length && after.length) spans.push([first, last]);
+    for (const [from, to] of spans) {
+      const verdict = verdicts[r] as ItemVerdict;
+      const revised = reconsider(look, verdict, phrase.items[r] as Item, spanWindow(look, elements, from, to, frames));
+      if (revised.verdict === Verdict.Substituted) continue;
+      const pieces = elements.slice(from, to + 1).map((e) => e.element);
+      verdicts[r] = { ...revised, secondLook: { from: Verdict.Substituted, greedy: pieces.join(' ') } };
+      for (let k = from; k <= to; k++) if (k !== h) absorbed.add(k);
+      break;
+    }
+  }
+  return absorbed;
+}
+
+/**
  * Scores one phrase with an alignment already computed (see {@link judgePhrases} for batches).
  * With `look`, substituted and omitted items get a second look (see secondLook.ts).
  */
@@ -144,6 +202,10 @@ export function judgeAligned(
   const elements = hypothesis.elements;
   const verdicts: (ItemVerdict | undefined)[] = items.map(() => undefined);
   const inserted: InsertedElement[] = [];
+  /** The element each entry of `inserted` is. */
+  const insertedFrom: number[] = [];
+  /** Substituted items the second look left substituted: their step of the alignment. */
+  const stillSubstituted: number[] = [];
   const context: string[] = [];
   const inPadding = (h: number) => h < freeLead || h >= elements.length - freeTrail;
   let itemsBefore = 0;
@@ -156,7 +218,10 @@ export function judgeAligned(
     if (op === EditOp.Insert) {
       const e = elements[h] as HypothesisElement;
       if (inPadding(h)) context.push(e.element);
-      else inserted.push({ element: e.element, position: itemsBefore, confidence: e.confidence, startMs: e.startMs, endMs: e.endMs });
+      else {
+        inserted.push({ element: e.element, position: itemsBefore, confidence: e.confidence, startMs: e.startMs, endMs: e.endMs });
+        insertedFrom.push(h);
+      }
       lastEndMs = Math.max(lastEndMs, e.endMs);
       continue;
     }
@@ -196,18 +261,21 @@ export function judgeAligned(
       ...(inPadding(h) ? { inPadding: true } : {}),
     };
     verdicts[r] = look && verdict === Verdict.Substituted ? timed(clock, () => reconsider(look, judged, item, substitutionWindow(look, elements, h, hypothesis.frames))) : judged;
+    if (look && verdicts[r]?.verdict === Verdict.Substituted && !inPadding(h)) stillSubstituted.push(s);
     lastEndMs = Math.max(lastEndMs, e.endMs);
   }
+  const absorbed = look ? timed(clock, () => answersInPieces(look, phrase, alignment, stillSubstituted, verdicts, inPadding)) : new Set<number>();
   const missing = verdicts.indexOf(undefined);
   if (missing >= 0 || verdicts.length !== items.length) {
     throw new Error(`aligner returned a path without a verdict for item ${missing} of phrase ${phrase.phraseIndex}`);
   }
   const final = verdicts as ItemVerdict[];
+  const kept = absorbed.size ? inserted.filter((_, i) => !absorbed.has(insertedFrom[i] as number)) : inserted;
   return {
     phraseIndex: phrase.phraseIndex,
     status: 'scored',
     items: final,
-    inserted,
+    inserted: kept,
     context,
     unparsed: hypothesis.unparsed.map((u) => ({ token: u.token, startMs: u.startMs, endMs: u.endMs })),
     heard: elements
@@ -215,7 +283,7 @@ export function judgeAligned(
       .map((e) => e.element)
       .join(' '),
     audioMs: phrase.ownMs,
-    totals: totalsOf(final, inserted.length),
+    totals: totalsOf(final, kept.length),
     warnings: phrase.warnings ?? [],
   };
 }

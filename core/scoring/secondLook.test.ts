@@ -153,6 +153,55 @@ describe('second look', () => {
     }
   });
 
+  describe('an answer in pieces', () => {
+    const sep: [string, number][][] = [[['|', 0.9]]];
+    const judged = (items: string[], rows: [string, number][][]) => {
+      const p = phraseOf(items, rows);
+      const [greedy, second] = [undefined, config].map((look) => judgePhrases([p], aligner, catalog.elements.length, look)[0]);
+      return { pieces: p.hypothesis.elements.map((e) => e.element), greedy, second };
+    };
+
+    it('credits W said as one word that is no catalog element (an extra vowel): the pieces are its answer, not insertions', () => {
+      // "dʌbʌlʌyu" parses as pieces (no element has the extra ʌ); the alignment gives W one piece.
+      const { pieces, greedy, second } = judged(['w_letter'], [...blank(5), ...say('dʌbʌlʌyu'), ...blank(5)]);
+      expect(pieces.length).toBeGreaterThan(1);
+      expect(greedy?.items[0]).toMatchObject({ verdict: 'substituted' });
+      expect(greedy?.inserted.length).toBe(pieces.length - 1);
+      expect(second?.items[0]).toMatchObject({ verdict: 'correct', heard: 'dʌbʌlyu', secondLook: { from: 'substituted', greedy: pieces.join(' ') } });
+      expect(second?.inserted).toEqual([]);
+      expect(second?.totals).toMatchObject({ correct: 1, inserted: 0 });
+    });
+
+    it('joins pieces across a short pause (100 ms) but not across a long one (500 ms)', () => {
+      const q = (pauseFrames: number) => judged(['q_letter'], [...blank(5), ...say('k'), ...blank(pauseFrames / 2), ...sep, ...blank(pauseFrames / 2), ...say('yu'), ...blank(5)]);
+      const short = q(4);
+      expect(short.pieces).toEqual(['k', 'yu']);
+      expect(short.second?.items[0]).toMatchObject({ verdict: 'correct', heard: 'kyu', secondLook: { greedy: 'k yu' } });
+      expect(short.second?.inserted).toEqual([]);
+      const long = q(24);
+      expect(long.pieces).toEqual(['k', 'yu']);
+      expect(long.second?.items[0]).toMatchObject({ verdict: 'substituted' });
+      expect(long.second?.inserted).toHaveLength(1);
+    });
+
+    it('leaves a wrong answer in pieces wrong, its extra piece still an insertion', () => {
+      const { pieces, second } = judged(['k_letter'], [...blank(5), ...say('ɛs'), ...sep, ...say('ti'), ...blank(5)]);
+      expect(pieces).toEqual(['ɛs', 'ti']);
+      expect(second?.items[0]).toMatchObject({ verdict: 'substituted' });
+      expect(second?.items[0]?.secondLook).toBeUndefined();
+      expect(second?.inserted).toHaveLength(1);
+    });
+
+    it('never takes a piece from the padding', () => {
+      // The same "k | yu", but "k" is the previous phrase's audio (lead padding): context, not a piece.
+      const rows = [...blank(5), ...say('k'), ...blank(2), ...sep, ...blank(2), ...say('yu'), ...blank(5)];
+      const p = { ...phraseOf(['q_letter'], rows), leadMs: 9 * 20, ownMs: (rows.length - 9) * 20 };
+      const second = judgePhrases([p], aligner, catalog.elements.length, config)[0];
+      expect(second?.context).toEqual(['k']);
+      expect(second?.items[0]).toMatchObject({ verdict: 'substituted', heard: 'yu' });
+    });
+  });
+
   it('rejects a negative or non-finite margin with a message naming it', () => {
     expect(() => secondLookConfig(catalog, TOKENS, { margin: -1 })).toThrow(/second-look margin must be a finite number ≥ 0/);
     expect(() => secondLookConfig(catalog, TOKENS, { margin: Number.NaN })).toThrow(/second-look margin/);

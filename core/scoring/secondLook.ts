@@ -200,12 +200,25 @@ export function secondLookConfig(catalog: ItemCatalog, vocabulary: readonly stri
 
 /** The window of a substituted element: its span plus context, never into a neighbouring element. */
 export function substitutionWindow(look: SecondLook, elements: readonly HypothesisElement[], h: number, frames: number): LookWindow {
-  const e = elements[h] as HypothesisElement;
-  const f = (ms: number) => Math.round(ms / look.frameMs);
-  const prevEnd = h > 0 ? f((elements[h - 1] as HypothesisElement).endMs) : 0;
-  const nextStart = h + 1 < elements.length ? f((elements[h + 1] as HypothesisElement).startMs) : frames;
-  return { fromFrame: Math.max(prevEnd, f(e.startMs) - look.contextFrames, 0), toFrame: Math.min(nextStart, f(e.endMs) + look.contextFrames, frames) };
+  return spanWindow(look, elements, h, h, frames);
 }
+
+/** The window of elements `first`..`last` (inclusive): their span plus context, never into the elements either side. */
+export function spanWindow(look: SecondLook, elements: readonly HypothesisElement[], first: number, last: number, frames: number): LookWindow {
+  const f = (ms: number) => Math.round(ms / look.frameMs);
+  const prevEnd = first > 0 ? f((elements[first - 1] as HypothesisElement).endMs) : 0;
+  const nextStart = last + 1 < elements.length ? f((elements[last + 1] as HypothesisElement).startMs) : frames;
+  return {
+    fromFrame: Math.max(prevEnd, f((elements[first] as HypothesisElement).startMs) - look.contextFrames, 0),
+    toFrame: Math.min(nextStart, f((elements[last] as HypothesisElement).endMs) + look.contextFrames, frames),
+  };
+}
+
+/**
+ * Longest pause, ms, inside one answer said in pieces: "double … you" decoded as `d o bʌ yu` is
+ * one reading of W when its pieces follow each other this closely.
+ */
+export const MAX_SPLIT_PAUSE_MS = 250;
 
 /**
  * Reconsiders a substituted or omitted verdict over `window`. Returns the revised verdict, or the
