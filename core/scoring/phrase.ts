@@ -131,12 +131,16 @@ export function alignInputOf(phrase: PhraseToJudge, elementCount: number, weight
  * An answer said in pieces: greedy decoding splits a long reading with a short pause in it
  * ("double … you") into several elements (`d o bʌ yu`); the alignment matches one piece to the item,
  * a substitution, and charges the others as insertions. For each item still substituted after its
- * second look, the runs of inserted elements right before and right after its element (outside the
- * padding, each piece within {@link MAX_SPLIT_PAUSE_MS} of the next) are looked at again together
- * with it: before, after, then both. When the item's reading explains that wider window (the same
- * test and margin as every second look), the verdict is revised and those pieces are part of the
- * answer, no longer insertions. Returns the elements absorbed so; revises `verdicts` in place.
+ * second look, the inserted elements right before and right after its element (outside the padding,
+ * each piece within {@link MAX_SPLIT_PAUSE_MS} of the next, at most {@link MAX_PIECES} a side) are
+ * looked at again together with it, the fewest pieces first. When the item's reading explains such
+ * a wider window (the same test and margin as every second look), the verdict is revised and those
+ * pieces are part of the answer, no longer insertions. Returns the elements absorbed so; revises
+ * `verdicts` in place.
  */
+/** Most pieces on each side of an item's element that {@link answersInPieces} tries with it. */
+const MAX_PIECES = 4;
+
 function answersInPieces(
   look: SecondLook,
   phrase: PhraseToJudge,
@@ -164,14 +168,15 @@ function answersInPieces(
   for (const s of steps) {
     const r = alignment.refIndex[s] as number;
     const h = alignment.hypIndex[s] as number;
-    const before = piecesNextTo(s, -1);
-    const after = piecesNextTo(s, 1);
-    const first = before.length ? (before[before.length - 1] as number) : h;
-    const last = after.length ? (after[after.length - 1] as number) : h;
+    const before = piecesNextTo(s, -1).slice(0, MAX_PIECES);
+    const after = piecesNextTo(s, 1).slice(0, MAX_PIECES);
+    // Fewest pieces first; of as many, those before the item's element first.
     const spans: [number, number][] = [];
-    if (before.length) spans.push([first, h]);
-    if (after.length) spans.push([h, last]);
-    if (before.length && after.length) spans.push([first, last]);
+    for (let n = 1; n <= before.length + after.length; n++) {
+      for (let b = Math.min(n, before.length); b >= 0; b--) {
+        if (n - b <= after.length) spans.push([h - b, h + n - b]);
+      }
+    }
     for (const [from, to] of spans) {
       const verdict = verdicts[r] as ItemVerdict;
       const revised = reconsider(look, verdict, phrase.items[r] as Item, spanWindow(look, elements, from, to, frames));

@@ -184,6 +184,15 @@ describe('second look', () => {
       expect(long.second?.inserted).toHaveLength(1);
     });
 
+    it('takes the fewest pieces that make the answer: an unrelated piece before them stays an insertion', () => {
+      // "ɛm | k | yu", one item Q: "ɛm k yu" is no reading of Q, "k yu" is.
+      const rows = [...blank(5), ...say('ɛm'), ...blank(2), ...sep, ...blank(2), ...say('k'), ...blank(2), ...sep, ...blank(2), ...say('yu'), ...blank(5)];
+      const { pieces, second } = judged(['q_letter'], rows);
+      expect(pieces).toEqual(['ɛm', 'k', 'yu']);
+      expect(second?.items[0]).toMatchObject({ verdict: 'correct', heard: 'kyu', secondLook: { greedy: 'k yu' } });
+      expect(second?.inserted.map((e) => e.element)).toEqual(['ɛm']);
+    });
+
     it('leaves a wrong answer in pieces wrong, its extra piece still an insertion', () => {
       const { pieces, second } = judged(['k_letter'], [...blank(5), ...say('ɛs'), ...sep, ...say('ti'), ...blank(5)]);
       expect(pieces).toEqual(['ɛs', 'ti']);
