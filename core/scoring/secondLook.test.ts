@@ -153,6 +153,20 @@ describe('second look', () => {
     }
   });
 
+  it('reaches back to a faint opening consonant 120 ms before the vowel (G decoded as a bare i), and only to a real one', () => {
+    const faintJ: [string, number][][] = Array.from({ length: 3 }, () => [
+      ['j', 0.35],
+      ['<pad>', 0.55],
+    ]);
+    const withOnset = [...blank(5), ...faintJ, ...blank(6), ...say('i'), ...blank(5)];
+    const { greedy, second } = judgeBoth(phraseOf(['g_letter'], withOnset));
+    expect(greedy?.[0]).toMatchObject({ verdict: 'substituted', heard: 'i' });
+    expect(second?.[0]).toMatchObject({ verdict: 'correct', heard: 'ji', secondLook: { from: 'substituted', greedy: 'i' } });
+    // Without the onset there is nothing for "ji" to stand on: the bare vowel stays a substitution.
+    const bare = judgeBoth(phraseOf(['g_letter'], [...blank(14), ...say('i'), ...blank(5)]));
+    expect(bare.second?.[0]).toMatchObject({ verdict: 'substituted', heard: 'i' });
+  });
+
   describe('an answer in pieces', () => {
     const sep: [string, number][][] = [[['|', 0.9]]];
     const judged = (items: string[], rows: [string, number][][]) => {
