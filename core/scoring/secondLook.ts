@@ -173,6 +173,18 @@ export function lookAgain(
   return { element: found.element, canonical: found.canonical, expectedLogLik: found.ll, otherLogLik: other, other: otherName };
 }
 
+/** Whether one of the item's pronunciations or accepted variants passes the evidence floor over `window`. */
+function anyAcceptableHasEvidence(look: SecondLook, item: Item, window: LookWindow): boolean {
+  for (const list of [item.pronunciations, item.accepted]) {
+    for (const element of list) {
+      const id = look.catalog.elementId(element);
+      const labels = id === undefined ? undefined : look.spelled.tokens[id];
+      if (labels && hasEvidence(look.lp, labels, window.fromFrame, window.toFrame, look.minEvidence)) return true;
+    }
+  }
+  return false;
+}
+
 /** Second-look settings shared by every phrase of a catalog and model vocabulary. */
 export interface SecondLookConfig {
   readonly catalog: ItemCatalog;
@@ -241,6 +253,9 @@ export const MAX_SPLIT_PAUSE_MS = 250;
 export function reconsider(look: SecondLook, verdict: ItemVerdict, item: Item, window: LookWindow): ItemVerdict {
   if (verdict.verdict !== Verdict.Substituted && verdict.verdict !== Verdict.Omitted) return verdict;
   if (window.toFrame <= window.fromFrame) return verdict;
+  // lookAgain would refuse whichever acceptable element won for lack of evidence: when none has
+  // any, the answer is known without scoring every element over the window.
+  if (look.minEvidence > 0 && !anyAcceptableHasEvidence(look, item, window)) return verdict;
   const result = lookAgain(look.lp, window, item, look.catalog, look.spelled, look.minEvidence, windowScores(look, window));
   if (!result || result.expectedLogLik + look.margin < result.otherLogLik) return verdict;
   // The posterior of the expected reading against the best alternative, with the margin as the
