@@ -53,3 +53,45 @@ export async function scoreExample(name: string, scorer: Scorer): Promise<{ resu
   }
   return { result, expected, misses };
 }
+
+/**
+ * Which integer arithmetic onnxruntime's int8 kernels use on this CPU: `vnni` (AVX-512 VNNI or
+ * AVX-VNNI: exact u8×s8 dot products) or `avx2` (AVX2 without AVX-512 or VNNI: `vpmaddubsw`, whose
+ * pairwise sums saturate at 16 bits). The two can judge an example item differently (docs/models.md,
+ * "Quantised (int8) models"), so the known misses are listed per family. Undefined elsewhere (another
+ * architecture, or AVX-512 without VNNI): no list has been measured there.
+ */
+export function int8Kernels(cpuinfo = readCpuinfo()): 'vnni' | 'avx2' | undefined {
+  if (process.arch !== 'x64' || cpuinfo === undefined) return undefined;
+  const flags = new Set((/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? '').trim().split(/\s+/));
+  if (flags.has('avx512_vnni') || flags.has('avx_vnni')) return 'vnni';
+  if (flags.has('avx2') && !flags.has('avx512bw')) return 'avx2';
+  return undefined;
+}
+
+function readCpuinfo(): string | undefined {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** known-misses.json: the bundled model's misjudged example items, per int8 kernel family. */
+export interface KnownMisses {
+  model: string;
+  sha256: string;
+  items: number;
+  misses: Partial<Record<'vnni' | 'avx2', Miss[]>>;
+}
+
+/** The known misses for int8 kernel family `family` (`int8Kernels()` for this CPU); throws, naming the family and the fix, where none were recorded. */
+export function knownMissesHere(known: KnownMisses, family: 'vnni' | 'avx2' | undefined): Miss[] {
+  const list = family && known.misses[family];
+  if (!list) {
+    throw new Error(
+      `no known misses recorded for int8 kernels "${family ?? 'unknown'}" (${process.arch}); the bundled int8 model's verdicts depend on them: run \`npx tsx tools/examples/misses.ts\` on this machine and check the list it adds`,
+    );
+  }
+  return list;
+}
