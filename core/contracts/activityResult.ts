@@ -23,7 +23,7 @@ const itemVerdict = z.object({
   startMs: ms.optional(),
   endMs: ms.optional(),
   inPadding: z.boolean().optional(),
-  secondLook: z.object({ from: z.enum(['substituted', 'omitted']), greedy: z.string().optional() }).optional(),
+  secondLook: z.object({ from: z.enum(['substituted', 'omitted', 'correct', 'accepted']), greedy: z.string().optional() }).optional(),
 });
 
 const totals = z.object({

@@ -8,7 +8,7 @@ import { EditOp, type PhraseAligner } from '../../aligner';
 import type { Hypothesis, HypothesisElement } from '../decode';
 import type { Item } from '../items';
 import { type CostWeights, DEFAULT_COST_WEIGHTS } from './costs';
-import { MAX_SPLIT_PAUSE_MS, reconsider, type SecondLook, type SecondLookConfig, spanWindow, substitutionWindow } from './secondLook';
+import { MAX_SPLIT_PAUSE_MS, nameForSound, reconsider, type SecondLook, type SecondLookConfig, spanWindow, substitutionWindow } from './secondLook';
 import { type InsertedElement, type ItemVerdict, type PhraseResult, type Totals, Verdict } from './types';
 
 /** One phrase ready to judge. */
@@ -127,35 +127,26 @@ export function alignInputOf(phrase: PhraseToJudge, elementCount: number, weight
   };
 }
 
-/**
- * An answer said in pieces: greedy decoding splits a long reading with a short pause in it
- * ("double … you") into several elements (`d o bʌ yu`); the alignment matches one piece to the item,
- * a substitution, and charges the others as insertions. For each item still substituted after its
- * second look, the inserted elements right before and right after its element (outside the padding,
- * each piece within {@link MAX_SPLIT_PAUSE_MS} of the next, at most {@link MAX_PIECES} a side) are
- * looked at again together with it, the fewest pieces first. When the item's reading explains such
- * a wider window (the same test and margin as every second look), the verdict is revised and those
- * pieces are part of the answer, no longer insertions. Returns the elements absorbed so; revises
- * `verdicts` in place.
- */
-/** Most pieces on each side of an item's element that {@link answersInPieces} tries with it. */
+/** Most pieces on each side of an item's element that {@link answersInPieces} and {@link namesForSounds} try with it. */
 const MAX_PIECES = 4;
 
-function answersInPieces(
-  look: SecondLook,
-  phrase: PhraseToJudge,
+/**
+ * The spans `[from, to]` of hypothesis elements made of step `s`'s element and the inserted pieces
+ * right before and after it (outside the padding, not yet absorbed, each piece within
+ * {@link MAX_SPLIT_PAUSE_MS} of the next, at most {@link MAX_PIECES} a side): the fewest pieces
+ * first; of as many, those before the element first.
+ */
+function spansWithPieces(
+  elements: readonly HypothesisElement[],
   alignment: ReturnType<PhraseAligner['align']>,
-  steps: readonly number[],
-  verdicts: (ItemVerdict | undefined)[],
+  s: number,
   inPadding: (h: number) => boolean,
-): Set<number> {
-  const absorbed = new Set<number>();
-  const { elements, frames } = phrase.hypothesis;
-  // The hypothesis elements of the inserted pieces next to step `s`, going `dir` (-1 or +1).
-  const piecesNextTo = (s: number, dir: -1 | 1): number[] => {
+  absorbed: ReadonlySet<number>,
+): [number, number][] {
+  const piecesNextTo = (dir: -1 | 1): number[] => {
     const out: number[] = [];
     let previous = alignment.hypIndex[s] as number;
-    for (let t = s + dir; t >= 0 && t < alignment.ops.length && alignment.ops[t] === EditOp.Insert; t += dir) {
+    for (let t = s + dir; t >= 0 && t < alignment.ops.length && alignment.ops[t] === EditOp.Insert && out.length < MAX_PIECES; t += dir) {
       const h = alignment.hypIndex[t] as number;
       if (inPadding(h) || absorbed.has(h)) break;
       const [a, b] = dir < 0 ? [elements[h], elements[previous]] : [elements[previous], elements[h]];
@@ -165,19 +156,41 @@ function answersInPieces(
     }
     return out;
   };
+  const h = alignment.hypIndex[s] as number;
+  const before = piecesNextTo(-1).length;
+  const after = piecesNextTo(1).length;
+  const spans: [number, number][] = [];
+  for (let n = 1; n <= before + after; n++) {
+    for (let b = Math.min(n, before); b >= 0; b--) {
+      if (n - b <= after) spans.push([h - b, h + n - b]);
+    }
+  }
+  return spans;
+}
+
+/**
+ * An answer said in pieces: greedy decoding splits a long reading with a short pause in it
+ * ("double … you") into several elements (`d o bʌ yu`); the alignment matches one piece to the item,
+ * a substitution, and charges the others as insertions. For each item still substituted after its
+ * second look, its element and the inserted pieces next to it ({@link spansWithPieces}) are looked
+ * at again together. When the item's reading explains such a wider window (the same test and
+ * margin as every second look), the verdict is revised and those pieces are part of the answer, no
+ * longer insertions. Adds the elements absorbed so to `absorbed`; revises `verdicts` in place.
+ */
+function answersInPieces(
+  look: SecondLook,
+  phrase: PhraseToJudge,
+  alignment: ReturnType<PhraseAligner['align']>,
+  steps: readonly number[],
+  verdicts: (ItemVerdict | undefined)[],
+  inPadding: (h: number) => boolean,
+  absorbed: Set<number>,
+): void {
+  const { elements, frames } = phrase.hypothesis;
   for (const s of steps) {
     const r = alignment.refIndex[s] as number;
     const h = alignment.hypIndex[s] as number;
-    const before = piecesNextTo(s, -1).slice(0, MAX_PIECES);
-    const after = piecesNextTo(s, 1).slice(0, MAX_PIECES);
-    // Fewest pieces first; of as many, those before the item's element first.
-    const spans: [number, number][] = [];
-    for (let n = 1; n <= before.length + after.length; n++) {
-      for (let b = Math.min(n, before.length); b >= 0; b--) {
-        if (n - b <= after.length) spans.push([h - b, h + n - b]);
-      }
-    }
-    for (const [from, to] of spans) {
+    for (const [from, to] of spansWithPieces(elements, alignment, s, inPadding, absorbed)) {
       const verdict = verdicts[r] as ItemVerdict;
       const revised = reconsider(look, verdict, phrase.items[r] as Item, spanWindow(look, elements, from, to, frames));
       if (revised.verdict === Verdict.Substituted) continue;
@@ -187,7 +200,41 @@ function answersInPieces(
       break;
     }
   }
-  return absorbed;
+}
+
+/**
+ * A letter's name said where its sound was expected, heard in pieces: greedy decoding often hears
+ * a name's vowel apart from its consonant (`ɛm` as `ɛ` … `m`, `ka` as `k` … `ɛ`), the alignment
+ * matches the consonant to the sound item, correct, and charges the rest as an insertion. For each
+ * sound item judged correct or accepted with inserted pieces next to its element
+ * ({@link spansWithPieces}), the wider window is scored: when the letter's name explains it better
+ * than every acceptable reading of the sound by more than the second-look margin
+ * ({@link nameForSound}), the item is substituted (heard: the name) and those pieces are its answer.
+ * Adds the elements absorbed so to `absorbed`; revises `verdicts` in place.
+ */
+function namesForSounds(
+  look: SecondLook,
+  phrase: PhraseToJudge,
+  alignment: ReturnType<PhraseAligner['align']>,
+  steps: readonly number[],
+  verdicts: (ItemVerdict | undefined)[],
+  inPadding: (h: number) => boolean,
+  absorbed: Set<number>,
+): void {
+  const { elements, frames } = phrase.hypothesis;
+  for (const s of steps) {
+    const r = alignment.refIndex[s] as number;
+    const h = alignment.hypIndex[s] as number;
+    for (const [from, to] of spansWithPieces(elements, alignment, s, inPadding, absorbed)) {
+      const verdict = verdicts[r] as ItemVerdict;
+      const revised = nameForSound(look, verdict, phrase.items[r] as Item, spanWindow(look, elements, from, to, frames));
+      if (revised === verdict) continue;
+      const pieces = elements.slice(from, to + 1).map((e) => e.element);
+      verdicts[r] = { ...revised, secondLook: { from: verdict.verdict as 'correct' | 'accepted', greedy: pieces.join(' ') } };
+      for (let k = from; k <= to; k++) if (k !== h) absorbed.add(k);
+      break;
+    }
+  }
 }
 
 /**
@@ -211,6 +258,8 @@ export function judgeAligned(
   const insertedFrom: number[] = [];
   /** Substituted items the second look left substituted: their step of the alignment. */
   const stillSubstituted: number[] = [];
+  /** Sound items greedy decoding judged correct or accepted: their step of the alignment. */
+  const soundsHeard: number[] = [];
   const context: string[] = [];
   const inPadding = (h: number) => h < freeLead || h >= elements.length - freeTrail;
   let itemsBefore = 0;
@@ -267,9 +316,16 @@ export function judgeAligned(
     };
     verdicts[r] = look && verdict === Verdict.Substituted ? timed(clock, () => reconsider(look, judged, item, substitutionWindow(look, elements, h, hypothesis.frames))) : judged;
     if (look && verdicts[r]?.verdict === Verdict.Substituted && !inPadding(h)) stillSubstituted.push(s);
+    if (look && verdict !== Verdict.Substituted && item.kind === 'sound' && !inPadding(h)) soundsHeard.push(s);
     lastEndMs = Math.max(lastEndMs, e.endMs);
   }
-  const absorbed = look ? timed(clock, () => answersInPieces(look, phrase, alignment, stillSubstituted, verdicts, inPadding)) : new Set<number>();
+  const absorbed = new Set<number>();
+  if (look) {
+    timed(clock, () => {
+      answersInPieces(look, phrase, alignment, stillSubstituted, verdicts, inPadding, absorbed);
+      namesForSounds(look, phrase, alignment, soundsHeard, verdicts, inPadding, absorbed);
+    });
+  }
   const missing = verdicts.indexOf(undefined);
   if (missing >= 0 || verdicts.length !== items.length) {
     throw new Error(`aligner returned a path without a verdict for item ${missing} of phrase ${phrase.phraseIndex}`);

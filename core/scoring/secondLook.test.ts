@@ -225,6 +225,40 @@ describe('second look', () => {
     });
   });
 
+  describe('a letter name said for its sound, in pieces', () => {
+    const sep: [string, number][][] = [[['|', 0.9]]];
+    const judged = (items: string[], rows: [string, number][][]) => {
+      const p = phraseOf(items, rows);
+      const [greedy, second] = [undefined, config].map((look) => judgePhrases([p], aligner, catalog.elements.length, look)[0]);
+      return { pieces: p.hypothesis.elements.map((e) => e.element), greedy, second };
+    };
+
+    it('flags "ɛm" for the sound of M when greedy decoding heard the vowel apart (ɛ | m): substituted, the vowel no insertion', () => {
+      const { pieces, greedy, second } = judged(['m_sound'], [...blank(5), ...say('ɛ'), ...sep, ...say('m'), ...blank(5)]);
+      expect(pieces).toEqual(['ɛ', 'm']);
+      expect(greedy?.items[0]).toMatchObject({ verdict: 'correct', heard: 'm' });
+      expect(greedy?.inserted.map((e) => e.element)).toEqual(['ɛ']);
+      expect(second?.items[0]).toMatchObject({ verdict: 'substituted', heard: 'ɛm', secondLook: { from: 'correct', greedy: 'ɛ m' } });
+      expect(second?.items[0]?.confidence).toBeGreaterThan(0.5);
+      expect(second?.inserted).toEqual([]);
+      expect(second?.totals).toMatchObject({ correct: 0, substituted: 1, inserted: 0 });
+    });
+
+    it('keeps a sound said with its schwa correct (m | ʌ is "mʌ", a reading of the sound, not the name)', () => {
+      const { pieces, second } = judged(['m_sound'], [...blank(5), ...say('m'), ...sep, ...say('ʌ'), ...blank(5)]);
+      expect(pieces).toEqual(['m', 'ʌ']);
+      expect(second?.items[0]).toMatchObject({ verdict: 'correct', heard: 'm' });
+      expect(second?.items[0]?.secondLook).toBeUndefined();
+    });
+
+    it('keeps the sound correct when the vowel came 500 ms before it (a separate answer, not a piece of the name)', () => {
+      const { pieces, second } = judged(['m_sound'], [...blank(5), ...say('ɛ'), ...blank(12), ...sep, ...blank(12), ...say('m'), ...blank(5)]);
+      expect(pieces).toEqual(['ɛ', 'm']);
+      expect(second?.items[0]).toMatchObject({ verdict: 'correct', heard: 'm' });
+      expect(second?.inserted.map((e) => e.element)).toEqual(['ɛ']);
+    });
+  });
+
   it('rejects a negative or non-finite margin with a message naming it', () => {
     expect(() => secondLookConfig(catalog, TOKENS, { margin: -1 })).toThrow(/second-look margin must be a finite number ≥ 0/);
     expect(() => secondLookConfig(catalog, TOKENS, { margin: Number.NaN })).toThrow(/second-look margin/);

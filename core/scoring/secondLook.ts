@@ -274,3 +274,52 @@ export function reconsider(look: SecondLook, verdict: ItemVerdict, item: Item, w
     secondLook: { from: verdict.verdict, ...(verdict.heard !== undefined ? { greedy: verdict.heard } : {}) },
   };
 }
+
+/**
+ * The name-for-sound check over `window`: for a sound item judged correct or accepted, whether the
+ * same letter's name (its readings the item does not accept) explains the window better than every
+ * acceptable reading of the sound by more than the margin — the margin now on the side of the
+ * expected answer, as in {@link reconsider}. Returns a substituted verdict (heard: the name), or the
+ * original verdict unchanged (the same object) otherwise. The caller records `secondLook`.
+ */
+export function nameForSound(look: SecondLook, verdict: ItemVerdict, item: Item, window: LookWindow): ItemVerdict {
+  if (item.kind !== 'sound' || (verdict.verdict !== Verdict.Correct && verdict.verdict !== Verdict.Accepted)) return verdict;
+  if (window.toFrame <= window.fromFrame || !look.catalog.hasItem(`${item.letter}_letter`)) return verdict;
+  const name = look.catalog.item(`${item.letter}_letter`);
+  const acceptable = new Set([...item.pronunciations, ...item.accepted]);
+  const spelledIds = (elements: Iterable<string>) => {
+    const ids: number[] = [];
+    for (const e of elements) {
+      const id = look.catalog.elementId(e);
+      if (id !== undefined && look.spelled.tokens[id]) ids.push(id);
+    }
+    return ids;
+  };
+  const names = spelledIds(new Set([...name.pronunciations, ...name.accepted].filter((e) => !acceptable.has(e)))).filter(
+    (id) => look.minEvidence === 0 || hasEvidence(look.lp, look.spelled.tokens[id] as Int32Array, window.fromFrame, window.toFrame, look.minEvidence),
+  );
+  if (names.length === 0) return verdict;
+  const scores = windowScores(look, window);
+  const best = (ids: readonly number[]) => {
+    let top = { id: -1, ll: Number.NEGATIVE_INFINITY };
+    for (const id of ids) {
+      const ll = scores.elements[id] as number;
+      if (ll > top.ll) top = { id, ll };
+    }
+    return top;
+  };
+  const said = best(names);
+  const expected = best(spelledIds(acceptable));
+  if (said.id < 0 || !(said.ll > expected.ll + look.margin)) return verdict;
+  return {
+    position: verdict.position,
+    item: verdict.item,
+    expected: verdict.expected,
+    verdict: Verdict.Substituted,
+    heard: look.catalog.elements[said.id] as string,
+    // The posterior of the name against the sound's best reading, the margin as prior odds for the sound.
+    confidence: 1 / (1 + Math.exp(expected.ll + look.margin - said.ll)),
+    startMs: window.fromFrame * look.frameMs,
+    endMs: window.toFrame * look.frameMs,
+  };
+}

@@ -33,9 +33,11 @@ export interface ItemVerdict {
   readonly inPadding?: boolean;
   /**
    * Set when the second look revised the verdict: what greedy decoding made of the item
-   * (`substituted` with the element it heard, or `omitted`), before the item's window was rescored.
+   * (`substituted` with the element it heard, or `omitted`), before the item's window was rescored;
+   * `correct` or `accepted` when the name-for-sound check found the letter's name said for its sound
+   * (`greedy`: the pieces heard, the item's element among them).
    */
-  readonly secondLook?: { readonly from: 'substituted' | 'omitted'; readonly greedy?: string };
+  readonly secondLook?: { readonly from: 'substituted' | 'omitted' | 'correct' | 'accepted'; readonly greedy?: string };
 }
 
 /** An element heard between items that answers none of them. */
