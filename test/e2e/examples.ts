@@ -77,17 +77,24 @@ function readCpuinfo(): string | undefined {
   }
 }
 
-/** known-misses.json: the bundled model's misjudged example items, per int8 kernel family. */
+/**
+ * known-misses.json: the bundled model's misjudged example items, per int8 kernel family — or, for
+ * a model whose arithmetic is the same on every CPU (float, or int8 with uint8 weights: quantize.py),
+ * one list under `all`.
+ */
 export interface KnownMisses {
   model: string;
   sha256: string;
   items: number;
-  misses: Partial<Record<'vnni' | 'avx2', Miss[]>>;
+  misses: Partial<Record<'vnni' | 'avx2' | 'all', Miss[]>>;
 }
 
-/** The known misses for int8 kernel family `family` (`int8Kernels()` for this CPU); throws, naming the family and the fix, where none were recorded. */
+/**
+ * The known misses for int8 kernel family `family` (`int8Kernels()` for this CPU), or the `all` list;
+ * throws, naming the family and the fix, where neither was recorded.
+ */
 export function knownMissesHere(known: KnownMisses, family: 'vnni' | 'avx2' | undefined): Miss[] {
-  const list = family && known.misses[family];
+  const list = known.misses.all ?? (family && known.misses[family]);
   if (!list) {
     throw new Error(
       `no known misses recorded for int8 kernels "${family ?? 'unknown'}" (${process.arch}); the bundled int8 model's verdicts depend on them: run \`npx tsx tools/examples/misses.ts\` on this machine and check the list it adds`,

@@ -19,4 +19,11 @@ describe('int8 kernel family', () => {
     expect(() => knownMissesHere(known, 'avx2')).toThrow(/no known misses recorded for int8 kernels "avx2".*tools\/examples\/misses\.ts/);
     expect(() => knownMissesHere(known, undefined)).toThrow(/"unknown"/);
   });
+
+  it('uses the one list of a model whose arithmetic does not depend on the CPU, whatever the family', () => {
+    const miss = { example: 'e', phraseIndex: 0, position: 0, item: 'a_letter', expected: 'correct', actual: 'omitted' };
+    const known: KnownMisses = { model: 'm@1', sha256: 'x', items: 1, misses: { all: [miss] } };
+    expect(knownMissesHere(known, 'avx2')).toEqual([miss]);
+    expect(knownMissesHere(known, undefined)).toEqual([miss]);
+  });
 });

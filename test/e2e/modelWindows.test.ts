@@ -14,7 +14,7 @@ const ROOT = join(__dirname, '..', '..');
 
 it('own frames from the windows equal those of the whole padded phrase (09-mixed-espeak-john)', async () => {
   const dir = join(ROOT, 'examples', '09-mixed-espeak-john');
-  const model = readModelFolder(join(ROOT, 'models', 'letters-ctc-1.7.1'));
+  const model = readModelFolder(join(ROOT, 'models', 'letters-ctc-1.7.2'));
   const { manifest } = model;
   expect(manifest.contextSec).toBe(1);
   const engine = await CpuOnnxEngine.load(model);

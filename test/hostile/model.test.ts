@@ -152,7 +152,7 @@ describe('the model folder reader reads regular files of bounded size only (whoe
 describe('a manifest contextSec smaller than the receptive field (the bundled model reaches about 0.9 s)', () => {
   const withContext = (contextSec: number) => {
     const dir = mkdtempSync(join(tmpdir(), 'model-ctx-'));
-    const bundled = join(__dirname, '..', '..', 'models', 'letters-ctc-1.7.1');
+    const bundled = join(__dirname, '..', '..', 'models', 'letters-ctc-1.7.2');
     copyFileSync(join(bundled, 'model.onnx'), join(dir, 'model.onnx'));
     const manifest = JSON.parse(readFileSync(join(bundled, 'manifest.json'), 'utf8'));
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, contextSec }));

@@ -3,7 +3,8 @@
  * test/e2e/known-misses.json, the explicit list the e2e test holds the model to, under this CPU's
  * int8 kernel family (test/e2e/examples.ts `int8Kernels`; the other families' lists are kept while
  * the model is the same). Run after retraining, and once on each family:
- * `npx tsx tools/examples/misses.ts`.
+ * `npx tsx tools/examples/misses.ts`. With `--every-cpu`, for a model whose arithmetic does not depend
+ * on the CPU (float, or int8 with uint8 weights, quantize.py's default), one list under `all`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,14 +24,15 @@ async function main(): Promise<void> {
     misses.push(...scored.misses);
   }
   await scorer.close();
-  const family = int8Kernels();
+  const everyCpu = process.argv.includes('--every-cpu');
+  const family = everyCpu ? 'all' : int8Kernels();
   if (!family) throw new Error(`this CPU's int8 kernels are not a family test/e2e/examples.ts knows (${process.arch}): add it to int8Kernels first`);
   const path = join(__dirname, '..', '..', 'test', 'e2e', 'known-misses.json');
   const previous = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as KnownMisses) : undefined;
-  const kept = previous?.sha256 === engine.manifest.sha256 ? previous.misses : {};
+  const kept = previous?.sha256 === engine.manifest.sha256 && !everyCpu ? previous.misses : {};
   const file: KnownMisses = { model: `${engine.manifest.name}@${engine.manifest.version}`, sha256: engine.manifest.sha256, items, misses: { ...kept, [family]: misses } };
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
-  process.stdout.write(`${misses.length} of ${items} example items misjudged on int8 kernels "${family}"; wrote ${path}\n`);
+  process.stdout.write(`${misses.length} of ${items} example items misjudged (${everyCpu ? 'every CPU' : `int8 kernels "${family}"`}); wrote ${path}\n`);
   for (const m of misses) process.stdout.write(`  ${m.example} phrase ${m.phraseIndex} #${m.position} ${m.item}: expected ${m.expected}, got ${m.actual}\n`);
 }
 

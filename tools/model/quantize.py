@@ -3,7 +3,13 @@ QLinearConv / QLinearAdd kernels; the log-mel front end stays float32.
 
     MODEL_VERSION=1.6.2 /usr/bin/python3 quantize.py <float-model-dir> [out-dir]   # default out-dir: models/letters-ctc-1.6.2/
 
-- weights of every encoder Conv but the head: int8, symmetric, per output channel (max |w| / 127);
+- weights of every encoder Conv but the head: 8-bit, symmetric, per output channel (max |w| / 127),
+  stored as uint8 with zero point 128 (`WEIGHT_TYPE=uint8`, the default) or as int8 with zero point
+  0 (`WEIGHT_TYPE=int8`, as 1.6.2-1.7.1 were made). The values are the same; the kernels are not. On
+  x86 CPUs without VNNI, onnxruntime runs uint8 × int8 convolutions with `vpmaddubsw`, which adds
+  pairs of products in 16 bits and saturates (2 × 255 × 127 > 32767), so an int8-weight model gives
+  other logits there than on a VNNI CPU (exact `vpdpbusd`); uint8 × uint8 is exact everywhere, so
+  a uint8-weight model gives the same logits on every CPU, those of the int8 model on VNNI;
   biases int32 at input scale x weight scale;
 - activations (the stem's input, every ReLU output, every residual sum): uint8, per tensor, range
   [min(0, 0.01th pct), 99.999th pct] (`CALIB_STAT=max`: [min, max]) of the float graph in
@@ -124,6 +130,7 @@ def quantise(model_path, ranges, out_path, stat, keep=()):
         extra.append(numpy_helper.from_array(arr, name))
         return name
 
+    wtype = weight_type()
     qp = {}
     for name, r in ranges.items():
         lo = min(0.0, r["min"] if stat == "max" else r["p0001"])
@@ -142,11 +149,13 @@ def quantise(model_path, ranges, out_path, stat, keep=()):
             b = numpy_helper.to_array(inits[n.input[2]]).astype(np.float64)
             sw = np.abs(w).reshape(w.shape[0], -1).max(1) / 127.0
             sw[sw == 0] = 1e-8
-            wq = np.clip(np.round(w / sw[:, None, None]), -127, 127).astype(np.int8)
+            wq = np.clip(np.round(w / sw[:, None, None]), -127, 127)
+            wq, wzp = (wq.astype(np.int8), np.zeros(len(sw), np.int8)) if wtype == "int8" else \
+                ((wq + 128).astype(np.uint8), np.full(len(sw), 128, np.uint8))
             bq = np.round(b / (sx * sw)).astype(np.int32)
             wn, bn = n.input[1], n.input[2]
             nodes.append(helper.make_node("DequantizeLinear", [init(wq, wn + "_q"), init(sw.astype(np.float32), wn + "_s"),
-                                                               init(np.zeros(len(sw), np.int8), wn + "_zp")], [wn + "_dq"], axis=0))
+                                                               init(wzp, wn + "_zp")], [wn + "_dq"], axis=0))
             nodes.append(helper.make_node("DequantizeLinear", [init(bq, bn + "_q"), init((sx * sw).astype(np.float32), bn + "_s"),
                                                                init(np.zeros(len(sw), np.int32), bn + "_zp")], [bn + "_dq"], axis=0))
             n.input[1], n.input[2] = wn + "_dq", bn + "_dq"
@@ -168,6 +177,13 @@ def quantise(model_path, ranges, out_path, stat, keep=()):
     return len(qp)
 
 
+def weight_type():
+    t = os.environ.get("WEIGHT_TYPE", "uint8")
+    if t not in ("uint8", "int8"):
+        raise SystemExit(f"WEIGHT_TYPE must be uint8 or int8, got {t}")
+    return t
+
+
 def main():
     version = export.model_version()
     if len(sys.argv) < 2:
@@ -186,9 +202,10 @@ def main():
     n = quantise(src_model, ranges, os.path.join(out, "model.onnx"), stat, keep)
     with open(os.path.join(src, "manifest.json"), encoding="utf-8") as f:
         base = json.load(f)
-    base["description"] = (base["description"].rstrip() + " Encoder quantised to int8 (QDQ: int8 per-channel "
-                           "weights, uint8 per-tensor activations calibrated on training audio); front end and "
-                           "head float32.")
+    weights = "int8 per-channel weights" if weight_type() == "int8" else \
+        "8-bit per-channel weights stored as uint8 (zero point 128: the same logits on every CPU)"
+    base["description"] = (base["description"].rstrip() + f" Encoder quantised to int8 (QDQ: {weights}, uint8 "
+                           "per-tensor activations calibrated on training audio); front end and head float32.")
     export.write_manifest(out, version, base=base)
     print(json.dumps({"source": os.path.relpath(src, C.REPO), "out": os.path.relpath(out, C.REPO), "quantizedTensors": n,
                       "calibration": {"clips": n_clips, "seconds": round(secs, 1), "stat": stat},
