@@ -142,11 +142,16 @@ function spansWithPieces(
   s: number,
   inPadding: (h: number) => boolean,
   absorbed: ReadonlySet<number>,
+  borrow: (t: number) => boolean = () => false,
 ): [number, number][] {
   const piecesNextTo = (dir: -1 | 1): number[] => {
     const out: number[] = [];
     let previous = alignment.hypIndex[s] as number;
-    for (let t = s + dir; t >= 0 && t < alignment.ops.length && alignment.ops[t] === EditOp.Insert && out.length < MAX_PIECES; t += dir) {
+    let borrowedOne = false;
+    for (let t = s + dir; t >= 0 && t < alignment.ops.length && out.length < MAX_PIECES; t += dir) {
+      const borrowed = alignment.ops[t] !== EditOp.Insert;
+      if (borrowed && (borrowedOne || !borrow(t))) break;
+      borrowedOne ||= borrowed;
       const h = alignment.hypIndex[t] as number;
       if (inPadding(h) || absorbed.has(h)) break;
       const [a, b] = dir < 0 ? [elements[h], elements[previous]] : [elements[previous], elements[h]];
@@ -175,7 +180,12 @@ function spansWithPieces(
  * second look, its element and the inserted pieces next to it ({@link spansWithPieces}) are looked
  * at again together. When the item's reading explains such a wider window (the same test and
  * margin as every second look), the verdict is revised and those pieces are part of the answer, no
- * longer insertions. Adds the elements absorbed so to `absorbed`; revises `verdicts` in place.
+ * longer insertions. A neighbouring item's element can be such a piece when that item is itself
+ * still substituted and the inserted piece just beyond the span, on its side, is left to it as its
+ * answer (`ɛs k yu` aligned as B heard `k`, Q heard `yu`, `ɛs` inserted: B heard `ɛs`, Q said in
+ * pieces). A neighbour judged correct or accepted keeps its element, and so does one without such a
+ * piece: the alignment's one-to-one reading of two wrong answers stands.
+ * Adds the elements absorbed so to `absorbed`; revises `verdicts` in place.
  */
 function answersInPieces(
   look: SecondLook,
@@ -187,16 +197,53 @@ function answersInPieces(
   absorbed: Set<number>,
 ): void {
   const { elements, frames } = phrase.hypothesis;
+  // A neighbouring item's element may be a piece when that item is still substituted: it was judged
+  // wrong, and its element explains this item's reading better. It is then omitted.
+  const stepOf = new Map<number, number>();
+  for (let t = 0; t < alignment.ops.length; t++) if ((alignment.hypIndex[t] as number) >= 0) stepOf.set(alignment.hypIndex[t] as number, t);
+  const insertedAt = (t: number) =>
+    t >= 0 && t < alignment.ops.length && alignment.ops[t] === EditOp.Insert && !inPadding(alignment.hypIndex[t] as number) && !absorbed.has(alignment.hypIndex[t] as number);
+  const wrongNeighbour = (t: number) =>
+    alignment.ops[t] === EditOp.Substitute && !inPadding(alignment.hypIndex[t] as number) && verdicts[alignment.refIndex[t] as number]?.verdict === Verdict.Substituted;
+  // A span that takes a neighbour's element must leave that neighbour the inserted piece just beyond
+  // the span, on the neighbour's side, as its answer: without one, the alignment's one-to-one
+  // reading (two wrong answers) stands. Returns, per borrowed element, the piece its item keeps.
+  const keptPieces = (from: number, to: number, h: number): Map<number, number> | undefined => {
+    const kept = new Map<number, number>();
+    for (let k = from; k <= to; k++) {
+      const t = stepOf.get(k) as number;
+      if (k === h || alignment.ops[t] === EditOp.Insert) continue;
+      const beyond = (stepOf.get(k < h ? from : to) as number) + (k < h ? -1 : 1);
+      if (!insertedAt(beyond)) return undefined;
+      kept.set(k, alignment.hypIndex[beyond] as number);
+    }
+    return kept;
+  };
   for (const s of steps) {
     const r = alignment.refIndex[s] as number;
     const h = alignment.hypIndex[s] as number;
-    for (const [from, to] of spansWithPieces(elements, alignment, s, inPadding, absorbed)) {
+    if (absorbed.has(h) || verdicts[r]?.verdict !== Verdict.Substituted) continue;
+    for (const [from, to] of spansWithPieces(elements, alignment, s, inPadding, absorbed, wrongNeighbour)) {
+      const keeps = keptPieces(from, to, h);
+      if (!keeps) continue;
       const verdict = verdicts[r] as ItemVerdict;
       const revised = reconsider(look, verdict, phrase.items[r] as Item, spanWindow(look, elements, from, to, frames));
       if (revised.verdict === Verdict.Substituted) continue;
       const pieces = elements.slice(from, to + 1).map((e) => e.element);
       verdicts[r] = { ...revised, secondLook: { from: Verdict.Substituted, greedy: pieces.join(' ') } };
-      for (let k = from; k <= to; k++) if (k !== h) absorbed.add(k);
+      for (let k = from; k <= to; k++) {
+        if (k === h) continue;
+        absorbed.add(k);
+        const kept = keeps.get(k);
+        if (kept !== undefined) {
+          // The neighbour keeps the inserted piece beyond the span as its (still wrong) answer.
+          const t = stepOf.get(k) as number;
+          const e = elements[kept] as HypothesisElement;
+          const other = verdicts[alignment.refIndex[t] as number] as ItemVerdict;
+          verdicts[alignment.refIndex[t] as number] = { ...other, heard: e.element, confidence: e.confidence, startMs: e.startMs, endMs: e.endMs };
+          absorbed.add(kept);
+        }
+      }
       break;
     }
   }

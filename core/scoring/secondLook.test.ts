@@ -215,6 +215,41 @@ describe('second look', () => {
       expect(second?.inserted).toHaveLength(1);
     });
 
+    it('takes a piece from a neighbour judged wrong, which keeps the piece before it: "ɛs | k | yu" for B, Q is B heard ɛs, Q said', () => {
+      const { pieces, greedy, second } = judged(
+        ['b_letter', 'q_letter'],
+        [...blank(5), ...say('ɛs'), ...blank(2), ...sep, ...blank(2), ...say('k'), ...blank(2), ...sep, ...blank(2), ...say('yu'), ...blank(5)],
+      );
+      expect(pieces).toEqual(['ɛs', 'k', 'yu']);
+      expect(greedy?.items.map((v) => [v.item, v.verdict, v.heard])).toEqual([
+        ['b_letter', 'substituted', 'k'],
+        ['q_letter', 'substituted', 'yu'],
+      ]);
+      expect(greedy?.inserted.map((e) => e.element)).toEqual(['ɛs']);
+      expect(second?.items.map((v) => [v.item, v.verdict, v.heard])).toEqual([
+        ['b_letter', 'substituted', 'ɛs'],
+        ['q_letter', 'correct', 'kyu'],
+      ]);
+      expect(second?.items[1]?.secondLook).toEqual({ from: 'substituted', greedy: 'k yu' });
+      expect(second?.inserted).toEqual([]);
+    });
+
+    it('keeps a one-to-one reading of two wrong answers: "k | yu" for B, Q stays B heard k, Q heard yu', () => {
+      const { second } = judged(['b_letter', 'q_letter'], [...blank(5), ...say('k'), ...blank(2), ...sep, ...blank(2), ...say('yu'), ...blank(5)]);
+      expect(second?.items.map((v) => [v.item, v.verdict, v.heard])).toEqual([
+        ['b_letter', 'substituted', 'k'],
+        ['q_letter', 'substituted', 'yu'],
+      ]);
+    });
+
+    it('never takes a piece from a neighbour judged correct: "k | yu" after the sound of K keeps k for it', () => {
+      const { second } = judged(['k_sound', 'q_letter'], [...blank(5), ...say('k'), ...blank(2), ...sep, ...blank(2), ...say('yu'), ...blank(5)]);
+      expect(second?.items.map((v) => [v.item, v.verdict, v.heard])).toEqual([
+        ['k_sound', 'correct', 'k'],
+        ['q_letter', 'substituted', 'yu'],
+      ]);
+    });
+
     it('never takes a piece from the padding', () => {
       // The same "k | yu", but "k" is the previous phrase's audio (lead padding): context, not a piece.
       const rows = [...blank(5), ...say('k'), ...blank(2), ...sep, ...blank(2), ...say('yu'), ...blank(5)];
