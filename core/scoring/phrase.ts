@@ -253,7 +253,8 @@ function answersInPieces(
  * A letter's name said where its sound was expected, heard in pieces: greedy decoding often hears
  * a name's vowel apart from its consonant (`ɛm` as `ɛ` … `m`, `ka` as `k` … `ɛ`), the alignment
  * matches the consonant to the sound item, correct, and charges the rest as an insertion. For each
- * sound item judged correct or accepted with inserted pieces next to its element
+ * sound item judged correct or accepted (by greedy decoding or its second look) with inserted pieces
+ * next to its element
  * ({@link spansWithPieces}), the wider window is scored: when the letter's name explains it better
  * than every acceptable reading of the sound by more than the second-look margin
  * ({@link nameForSound}), the item is substituted (heard: the name) and those pieces are its answer.
@@ -277,7 +278,9 @@ function namesForSounds(
       const revised = nameForSound(look, verdict, phrase.items[r] as Item, spanWindow(look, elements, from, to, frames));
       if (revised === verdict) continue;
       const pieces = elements.slice(from, to + 1).map((e) => e.element);
-      verdicts[r] = { ...revised, secondLook: { from: verdict.verdict as 'correct' | 'accepted', greedy: pieces.join(' ') } };
+      // What greedy decoding said: the item's verdict before any look (a sound the second look had
+      // already revised from substituted keeps that origin).
+      verdicts[r] = { ...revised, secondLook: { from: verdict.secondLook?.from ?? (verdict.verdict as 'correct' | 'accepted'), greedy: pieces.join(' ') } };
       for (let k = from; k <= to; k++) if (k !== h) absorbed.add(k);
       break;
     }
@@ -305,7 +308,7 @@ export function judgeAligned(
   const insertedFrom: number[] = [];
   /** Substituted items the second look left substituted: their step of the alignment. */
   const stillSubstituted: number[] = [];
-  /** Sound items greedy decoding judged correct or accepted: their step of the alignment. */
+  /** Sound items judged correct or accepted, by greedy decoding or its second look: their step of the alignment. */
   const soundsHeard: number[] = [];
   const context: string[] = [];
   const inPadding = (h: number) => h < freeLead || h >= elements.length - freeTrail;
@@ -363,7 +366,7 @@ export function judgeAligned(
     };
     verdicts[r] = look && verdict === Verdict.Substituted ? timed(clock, () => reconsider(look, judged, item, substitutionWindow(look, elements, h, hypothesis.frames))) : judged;
     if (look && verdicts[r]?.verdict === Verdict.Substituted && !inPadding(h)) stillSubstituted.push(s);
-    if (look && verdict !== Verdict.Substituted && item.kind === 'sound' && !inPadding(h)) soundsHeard.push(s);
+    if (look && verdicts[r]?.verdict !== Verdict.Substituted && item.kind === 'sound' && !inPadding(h)) soundsHeard.push(s);
     lastEndMs = Math.max(lastEndMs, e.endMs);
   }
   const absorbed = new Set<number>();

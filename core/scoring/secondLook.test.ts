@@ -279,6 +279,18 @@ describe('second look', () => {
       expect(second?.totals).toMatchObject({ correct: 0, substituted: 1, inserted: 0 });
     });
 
+    it('checks a sound the second look made correct too: "pi" heard as a b-or-p, then i, is the name', () => {
+      const bOrP: [string, number][][] = Array.from({ length: 3 }, () => [
+        ['b', 0.5],
+        ['p', 0.4],
+      ]);
+      const { pieces, greedy, second } = judged(['p_sound'], [...blank(5), ...bOrP, ...sep, ...say('i'), ...blank(5)]);
+      expect(pieces).toEqual(['b', 'i']);
+      expect(greedy?.items[0]).toMatchObject({ verdict: 'substituted', heard: 'b' });
+      expect(second?.items[0]).toMatchObject({ verdict: 'substituted', heard: 'pi', secondLook: { from: 'substituted', greedy: 'b i' } });
+      expect(second?.inserted).toEqual([]);
+    });
+
     it('keeps a sound said with its schwa correct (m | ʌ is "mʌ", a reading of the sound, not the name)', () => {
       const { pieces, second } = judged(['m_sound'], [...blank(5), ...say('m'), ...sep, ...say('ʌ'), ...blank(5)]);
       expect(pieces).toEqual(['m', 'ʌ']);
