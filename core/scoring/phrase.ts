@@ -173,6 +173,18 @@ function spansWithPieces(
   return spans;
 }
 
+/** What {@link answersInPieces} and {@link namesForSounds} work on: one phrase being judged. */
+interface PieceJudging {
+  readonly look: SecondLook;
+  readonly phrase: PhraseToJudge;
+  readonly alignment: ReturnType<PhraseAligner['align']>;
+  /** Revised in place. */
+  readonly verdicts: (ItemVerdict | undefined)[];
+  readonly inPadding: (h: number) => boolean;
+  /** Elements that became part of an item's answer (no longer insertions); added to. */
+  readonly absorbed: Set<number>;
+}
+
 /**
  * An answer said in pieces: greedy decoding splits a long reading with a short pause in it
  * ("double … you") into several elements (`d o bʌ yu`); the alignment matches one piece to the item,
@@ -187,15 +199,8 @@ function spansWithPieces(
  * piece: the alignment's one-to-one reading of two wrong answers stands.
  * Adds the elements absorbed so to `absorbed`; revises `verdicts` in place.
  */
-function answersInPieces(
-  look: SecondLook,
-  phrase: PhraseToJudge,
-  alignment: ReturnType<PhraseAligner['align']>,
-  steps: readonly number[],
-  verdicts: (ItemVerdict | undefined)[],
-  inPadding: (h: number) => boolean,
-  absorbed: Set<number>,
-): void {
+function answersInPieces(pj: PieceJudging, steps: readonly number[]): void {
+  const { look, phrase, alignment, verdicts, inPadding, absorbed } = pj;
   const { elements, frames } = phrase.hypothesis;
   // A neighbouring item's element may be a piece when that item is still substituted: it was judged
   // wrong, and its element explains this item's reading better. It is then omitted.
@@ -260,15 +265,8 @@ function answersInPieces(
  * ({@link nameForSound}), the item is substituted (heard: the name) and those pieces are its answer.
  * Adds the elements absorbed so to `absorbed`; revises `verdicts` in place.
  */
-function namesForSounds(
-  look: SecondLook,
-  phrase: PhraseToJudge,
-  alignment: ReturnType<PhraseAligner['align']>,
-  steps: readonly number[],
-  verdicts: (ItemVerdict | undefined)[],
-  inPadding: (h: number) => boolean,
-  absorbed: Set<number>,
-): void {
+function namesForSounds(pj: PieceJudging, steps: readonly number[]): void {
+  const { look, phrase, alignment, verdicts, inPadding, absorbed } = pj;
   const { elements, frames } = phrase.hypothesis;
   for (const s of steps) {
     const r = alignment.refIndex[s] as number;
@@ -372,8 +370,9 @@ export function judgeAligned(
   const absorbed = new Set<number>();
   if (look) {
     timed(clock, () => {
-      answersInPieces(look, phrase, alignment, stillSubstituted, verdicts, inPadding, absorbed);
-      namesForSounds(look, phrase, alignment, soundsHeard, verdicts, inPadding, absorbed);
+      const pj: PieceJudging = { look, phrase, alignment, verdicts, inPadding, absorbed };
+      answersInPieces(pj, stillSubstituted);
+      namesForSounds(pj, soundsHeard);
     });
   }
   const missing = verdicts.indexOf(undefined);

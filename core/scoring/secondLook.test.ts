@@ -43,6 +43,14 @@ describe('second look', () => {
     second: judgePhrases([p], aligner, catalog.elements.length, secondLookConfig(catalog, TOKENS, { margin }))[0]?.items,
   });
 
+  const sep: [string, number][][] = [[['|', 0.9]]];
+  /** Greedy and second-look judgements of one phrase, with the elements greedy decoding heard. */
+  const judged = (items: string[], rows: [string, number][][]) => {
+    const p = phraseOf(items, rows);
+    const [greedy, second] = [undefined, config].map((look) => judgePhrases([p], aligner, catalog.elements.length, look)[0]);
+    return { pieces: p.hypothesis.elements.map((e) => e.element), greedy, second };
+  };
+
   it('finds a faint consonant that greedy decoding lost (omitted → correct)', () => {
     // "p": three frames where p is the likeliest non-blank but blank still wins each frame.
     const rows = [...blank(10), ...say('p', 0.4), ...blank(10)];
@@ -168,13 +176,6 @@ describe('second look', () => {
   });
 
   describe('an answer in pieces', () => {
-    const sep: [string, number][][] = [[['|', 0.9]]];
-    const judged = (items: string[], rows: [string, number][][]) => {
-      const p = phraseOf(items, rows);
-      const [greedy, second] = [undefined, config].map((look) => judgePhrases([p], aligner, catalog.elements.length, look)[0]);
-      return { pieces: p.hypothesis.elements.map((e) => e.element), greedy, second };
-    };
-
     it('credits W said as one word that is no catalog element (an extra vowel): the pieces are its answer, not insertions', () => {
       // "dʌbʌlʌyu" parses as pieces (no element has the extra ʌ); the alignment gives W one piece.
       const { pieces, greedy, second } = judged(['w_letter'], [...blank(5), ...say('dʌbʌlʌyu'), ...blank(5)]);
@@ -261,13 +262,6 @@ describe('second look', () => {
   });
 
   describe('a letter name said for its sound, in pieces', () => {
-    const sep: [string, number][][] = [[['|', 0.9]]];
-    const judged = (items: string[], rows: [string, number][][]) => {
-      const p = phraseOf(items, rows);
-      const [greedy, second] = [undefined, config].map((look) => judgePhrases([p], aligner, catalog.elements.length, look)[0]);
-      return { pieces: p.hypothesis.elements.map((e) => e.element), greedy, second };
-    };
-
     it('flags "ɛm" for the sound of M when greedy decoding heard the vowel apart (ɛ | m): substituted, the vowel no insertion', () => {
       const { pieces, greedy, second } = judged(['m_sound'], [...blank(5), ...say('ɛ'), ...sep, ...say('m'), ...blank(5)]);
       expect(pieces).toEqual(['ɛ', 'm']);
