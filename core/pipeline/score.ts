@@ -167,6 +167,9 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
       hypothesis: decodeFrames(frames, vocabulary, catalog),
       leadMs: (leadSamples / rate) * 1000,
       ownMs: (p.samples.length / rate) * 1000,
+      // Whose audio the padding is (padWithNeighbours: the adjacent phrases with audio).
+      ...((padded[i]?.leadSamples ?? 0) > 0 ? { leadFrom: (loaded[i - 1] as LoadedPhrase).phrase.phraseIndex } : {}),
+      ...((padded[i]?.trailSamples ?? 0) > 0 ? { trailFrom: (loaded[i + 1] as LoadedPhrase).phrase.phraseIndex } : {}),
       warnings: p.warnings,
     });
   });

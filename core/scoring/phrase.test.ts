@@ -87,6 +87,88 @@ describe('judgePhrases', () => {
     expect(r?.context).toEqual(['z', 'ɛm']);
   });
 
+  describe('padding must not steal an answer from the phrase whose audio it is', () => {
+    /** A hypothesis of [element, startMs] pairs, 200 ms each. */
+    const at = (elements: [string, number][]): Hypothesis => {
+      const base = hyp([]);
+      return {
+        ...base,
+        elements: elements.map(([element, startMs], word) => ({ element, elementId: catalog.elementId(element) as number, confidence: 0.9, startMs, endMs: startMs + 200, word })),
+      };
+    };
+    // Phrase 0: 1000 ms of own audio ("a"), then 1000 ms of phrase 1's as trailing padding.
+    // Phrase 1: phrase 0's last 1000 ms as leading padding, then its own audio: "m" at 300 ms of it.
+    const first = (items: string[], heard: [string, number][] = [['a', 200]]): PhraseToJudge => ({
+      phraseIndex: 0,
+      items: items.map((i) => catalog.item(i)),
+      hypothesis: at([...heard, ['m', 1300]]),
+      leadMs: 0,
+      ownMs: 1000,
+      trailFrom: 1,
+    });
+    const second = (items: string[], heard: [string, number][]): PhraseToJudge => ({
+      phraseIndex: 1,
+      items: items.map((i) => catalog.item(i)),
+      hypothesis: at([['a', 200], ...heard]),
+      leadMs: 1000,
+      ownMs: 2000,
+      leadFrom: 0,
+    });
+    const both = (a: PhraseToJudge, b: PhraseToJudge) => judgePhrases([a, b], aligner, catalog.elements.length);
+
+    it('leaves the item omitted when the neighbour answers one of its own items with that sound', () => {
+      const [p0, p1] = both(first(['a_letter', 'm_sound']), second(['m_sound'], [['m', 1300]]));
+      expect(p0?.items.map((v) => [v.item, v.verdict, v.heard ?? null])).toEqual([
+        ['a_letter', 'correct', 'a'],
+        ['m_sound', 'omitted', null],
+      ]);
+      expect(p0?.context).toEqual(['m']);
+      expect(p1?.items.map((v) => [v.item, v.verdict, v.heard ?? null, v.inPadding ?? false])).toEqual([['m_sound', 'correct', 'm', false]]);
+    });
+
+    it('still credits a late answer the neighbour did not use', () => {
+      const [p0, p1] = both(
+        first(['a_letter', 'm_sound']),
+        second(
+          ['s_sound'],
+          [
+            ['m', 1300],
+            ['s', 2000],
+          ],
+        ),
+      );
+      expect(p0?.items.map((v) => [v.item, v.verdict, v.heard ?? null, v.inPadding ?? false])).toEqual([
+        ['a_letter', 'correct', 'a', false],
+        ['m_sound', 'correct', 'm', true],
+      ]);
+      expect(p1?.items.map((v) => [v.item, v.verdict, v.heard ?? null])).toEqual([['s_sound', 'correct', 's']]);
+    });
+
+    it('applies to the leading padding too', () => {
+      // Phrase 0 answers its a_letter with its "a": phrase 1's a_letter may not take it from its leading padding.
+      const taken = both(first(['a_letter']), second(['a_letter', 'm_sound'], [['m', 1300]]))[1];
+      expect(taken?.items.map((v) => [v.item, v.verdict])).toEqual([
+        ['a_letter', 'omitted'],
+        ['m_sound', 'correct'],
+      ]);
+      // Here phrase 0 answers b_letter with "bi" and its "a" is a stray sound: phrase 1 may have it.
+      const free = both(
+        first(
+          ['b_letter'],
+          [
+            ['a', 200],
+            ['bi', 500],
+          ],
+        ),
+        second(['a_letter', 'm_sound'], [['m', 1300]]),
+      )[1];
+      expect(free?.items.map((v) => [v.item, v.verdict, v.inPadding ?? false])).toEqual([
+        ['a_letter', 'correct', true],
+        ['m_sound', 'correct', false],
+      ]);
+    });
+  });
+
   it('never counts padding speech as a wrong answer: an unanswered item is omitted, the speech is context', () => {
     // Leading padding holds the previous phrase's "mʌ"; own audio holds "æ" for a_sound; y_sound is unanswered.
     const p: PhraseToJudge = {

@@ -20,6 +20,10 @@ export interface PhraseToJudge {
   readonly leadMs: number;
   /** Milliseconds of the phrase's own audio after the leading padding. */
   readonly ownMs: number;
+  /** `phraseIndex` of the phrase whose audio's end is the leading padding, when it is judged too. */
+  readonly leadFrom?: number;
+  /** `phraseIndex` of the phrase whose audio's start is the trailing padding, when it is judged too. */
+  readonly trailFrom?: number;
   readonly warnings?: readonly string[];
 }
 
@@ -413,14 +417,80 @@ export function judgePhrases(
   clock?: JudgeClock,
   weights: CostWeights = DEFAULT_COST_WEIGHTS,
 ): PhraseResult[] {
-  const started = performance.now();
-  const inputs = phrases.map((p) => alignInputOf(p, elementCount, weights));
-  const alignments = aligner.alignBatch(inputs);
-  if (clock) clock.alignMs += performance.now() - started;
-  return phrases.map((p, i) => {
-    const input = inputs[i] as ReturnType<typeof alignInputOf>;
-    const lp = p.hypothesis.logProbs;
-    const look = secondLook && lp ? { ...secondLook, lp, frameMs: p.hypothesis.frameMs, windows: new Map() } : undefined;
-    return judgeAligned(p, alignments[i] as ReturnType<PhraseAligner['align']>, input.freeLead, input.freeTrail, look, clock);
+  const judgeAll = (batch: readonly PhraseToJudge[]): PhraseResult[] => {
+    const started = performance.now();
+    const inputs = batch.map((p) => alignInputOf(p, elementCount, weights));
+    const alignments = aligner.alignBatch(inputs);
+    if (clock) clock.alignMs += performance.now() - started;
+    return batch.map((p, i) => {
+      const input = inputs[i] as ReturnType<typeof alignInputOf>;
+      const lp = p.hypothesis.logProbs;
+      const look = secondLook && lp ? { ...secondLook, lp, frameMs: p.hypothesis.frameMs, windows: new Map() } : undefined;
+      return judgeAligned(p, alignments[i] as ReturnType<PhraseAligner['align']>, input.freeLead, input.freeTrail, look, clock);
+    });
+  };
+  const results = judgeAll(phrases);
+  // Padding must not take a neighbour's answer: a phrase that credited an item from padding audio
+  // its neighbour answers one of its own items with is judged again without that audio's elements.
+  const retry = phrases.flatMap((p, i) => {
+    const without = withoutNeighbourAnswers(p, results[i] as PhraseResult, phrases, results);
+    return without ? [[i, without] as const] : [];
   });
+  if (retry.length) {
+    const again = judgeAll(retry.map(([, p]) => p));
+    retry.forEach(([i], k) => {
+      const result = again[k] as PhraseResult;
+      // The left-out elements are still padding speech heard: context, as before.
+      const p = phrases[i] as PhraseToJudge;
+      const { lead, trail } = paddingCounts(p.hypothesis.elements, p.leadMs, p.ownMs);
+      const answers = new Set(result.items.flatMap((v) => (v.inPadding ? [`${v.startMs}:${v.endMs}`] : [])));
+      const context = p.hypothesis.elements.filter((e, h) => (h < lead || h >= p.hypothesis.elements.length - trail) && !answers.has(`${e.startMs}:${e.endMs}`));
+      results[i] = { ...result, context: context.map((e) => e.element) };
+    });
+  }
+  return results;
+}
+
+/** Own-audio spans (ms, the phrase's decoded timeline) of the elements that answer its items. */
+function ownAnswerSpans(result: PhraseResult): (readonly [number, number])[] {
+  return result.items.flatMap((v) =>
+    v.verdict !== Verdict.Omitted && v.verdict !== Verdict.Unscored && !v.inPadding && v.startMs !== undefined && v.endMs !== undefined ? [[v.startMs, v.endMs] as const] : [],
+  );
+}
+
+/**
+ * The phrase with the padding elements its neighbours answer their own items with left out, when
+ * one of its items was credited from such an element; undefined when nothing needs judging again.
+ * The padding is the neighbour's own audio: the trailing padding starts where the next phrase's
+ * own audio starts, the leading padding ends where the previous phrase's own audio ends, so an
+ * element maps onto the neighbour's timeline by that shift. An item's own span wins over neighbour
+ * audio (C O N N E L L Y, whose second N was credited with the next phrase's answer): one sound,
+ * one answer. Elements the neighbour left unmatched stay: a late answer recorded at the start of the
+ * next file still counts.
+ */
+function withoutNeighbourAnswers(phrase: PhraseToJudge, result: PhraseResult, phrases: readonly PhraseToJudge[], results: readonly PhraseResult[]): PhraseToJudge | undefined {
+  if (!result.items.some((v) => v.inPadding)) return undefined;
+  const elements = phrase.hypothesis.elements;
+  const { lead, trail } = paddingCounts(elements, phrase.leadMs, phrase.ownMs);
+  const neighbour = (phraseIndex: number | undefined) => {
+    const at = phraseIndex === undefined ? -1 : phrases.findIndex((p) => p.phraseIndex === phraseIndex);
+    return at < 0 ? undefined : { phrase: phrases[at] as PhraseToJudge, spans: ownAnswerSpans(results[at] as PhraseResult) };
+  };
+  const before = neighbour(phrase.leadFrom);
+  const after = neighbour(phrase.trailFrom);
+  const claimed = (e: HypothesisElement, shift: number, spans: readonly (readonly [number, number])[]) =>
+    spans.some(([from, to]) => e.startMs + shift < to && e.endMs + shift > from);
+  const drop = new Set<number>();
+  elements.forEach((e, h) => {
+    if (h < lead && before) {
+      // Previous phrase's own audio ends at its leadMs + ownMs; this padding ends at this leadMs.
+      if (claimed(e, before.phrase.leadMs + before.phrase.ownMs - phrase.leadMs, before.spans)) drop.add(h);
+    } else if (h >= elements.length - trail && after) {
+      // Next phrase's own audio starts at its leadMs; this padding starts at leadMs + ownMs.
+      if (claimed(e, after.phrase.leadMs - phrase.leadMs - phrase.ownMs, after.spans)) drop.add(h);
+    }
+  });
+  const stolen = result.items.some((v) => v.inPadding && elements.some((e, h) => drop.has(h) && e.startMs === v.startMs && e.endMs === v.endMs));
+  if (!stolen) return undefined;
+  return { ...phrase, hypothesis: { ...phrase.hypothesis, elements: elements.filter((_, h) => !drop.has(h)) } };
 }
