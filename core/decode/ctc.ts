@@ -3,6 +3,7 @@
  * blanks first, so `b <blank> b` became one `b`). The separator token splits words.
  */
 import type { ItemCatalog } from '../items';
+import { expNonPositive } from './exp';
 import { segmentWord } from './segment';
 
 /** Logits of one phrase: `frames × vocab` row-major, only the frames that belong to the phrase. */
@@ -104,7 +105,7 @@ export function frameArgmax(logits: PhraseLogits): FrameScores {
       }
     }
     let sum = 0;
-    for (let v = 0; v < vocab; v++) sum += Math.exp((data[row + v] as number) - bv);
+    for (let v = 0; v < vocab; v++) sum += expNonPositive((data[row + v] as number) - bv);
     best[f] = bi;
     posterior[f] = 1 / sum;
     const norm = bv + Math.log(sum);

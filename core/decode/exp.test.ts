@@ -1,0 +1,83 @@
+import { frameArgmax } from './ctc';
+import { expNonPositive } from './exp';
+
+/** A seeded generator (mulberry32): the same values on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Units in the last place of the double `want` that `got` is off by. */
+const ulps = (got: number, want: number) => Math.abs(got - want) / (want * Number.EPSILON);
+
+describe('expNonPositive', () => {
+  it('is within 2 units in the last place of Math.exp over its whole normal range', () => {
+    const next = random(7);
+    let worst = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const x = i < 100_000 ? -next() * 708 : -next() * 40;
+      worst = Math.max(worst, ulps(expNonPositive(x), Math.exp(x)));
+    }
+    // A grid over every table entry and power of two, the reduction's edges included.
+    for (let k = 0; k <= 708 * 64; k++) {
+      const x = (-k * Math.LN2) / 64;
+      worst = Math.max(worst, ulps(expNonPositive(x), Math.exp(x)), ulps(expNonPositive(x - Math.LN2 / 128), Math.exp(x - Math.LN2 / 128)));
+    }
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(worst).toBeGreaterThan(0); // it is an approximation, measured, not Math.exp itself
+  });
+
+  it('is exact at 0 and handles the edges as Math.exp does', () => {
+    expect(expNonPositive(0)).toBe(1);
+    expect(expNonPositive(-0)).toBe(1);
+    expect(expNonPositive(Number.NEGATIVE_INFINITY)).toBe(0);
+    expect(expNonPositive(-746)).toBe(0);
+    expect(Math.exp(-746)).toBe(0);
+    expect(expNonPositive(Number.NaN)).toBeNaN();
+    // Subnormal results stay non-zero where Math.exp's are.
+    expect(expNonPositive(-740)).toBeGreaterThan(0);
+    expect(expNonPositive(-740) / Math.exp(-740)).toBeCloseTo(1, 6);
+  });
+});
+
+describe('frameArgmax with expNonPositive', () => {
+  /** frameArgmax as it was, with Math.exp. */
+  function reference(data: Float32Array, frames: number, vocab: number) {
+    const posterior = new Float32Array(frames);
+    const logProbs = new Float32Array(frames * vocab);
+    for (let f = 0; f < frames; f++) {
+      const row = data.subarray(f * vocab, (f + 1) * vocab);
+      const max = Math.max(...row);
+      let sum = 0;
+      for (const x of row) sum += Math.exp(x - max);
+      posterior[f] = 1 / sum;
+      const norm = max + Math.log(sum);
+      row.forEach((x, v) => {
+        logProbs[f * vocab + v] = x - norm;
+      });
+    }
+    return { posterior, logProbs };
+  }
+
+  it('gives the posteriors and log-probabilities of Math.exp bit for bit', () => {
+    const next = random(11);
+    const frames = 3000;
+    const vocab = 38;
+    const data = new Float32Array(frames * vocab);
+    // Logit rows like a CTC model's: one token well ahead on most frames, the rest 5-40 below.
+    for (let f = 0; f < frames; f++) {
+      const top = Math.floor(next() * vocab);
+      for (let v = 0; v < vocab; v++) data[f * vocab + v] = v === top ? 10 + next() * 5 : -next() * 30 + (f % 7 === 0 ? 12 : 0);
+    }
+    const got = frameArgmax({ data, frames, vocab });
+    const want = reference(data, frames, vocab);
+    expect(Buffer.from(got.posterior.buffer).equals(Buffer.from(want.posterior.buffer))).toBe(true);
+    expect(Buffer.from(got.logProbs.buffer).equals(Buffer.from(want.logProbs.buffer))).toBe(true);
+  });
+});
