@@ -102,6 +102,23 @@ describe('assembleLogits', () => {
     expect(logits.data[0]).toBe(w.offset);
   });
 
+  it('assembleRows copies runs of rows as a frame-by-frame copy would, gaps and run breaks included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ pass: fc.nat({ max: 2 }), row: fc.integer({ min: -1, max: 9 }) }), { maxLength: 30 }), fc.nat({ max: 3 }), (frames, missing) => {
+        const width = 3;
+        const sources = [0, 1, 2].map((p) => (p === missing ? undefined : Float32Array.from({ length: 10 * width }, (_, i) => p * 1000 + i)));
+        const plan = { first: 0, frames: frames.length, pass: Int32Array.from(frames, (f) => f.pass), row: Int32Array.from(frames, (f) => f.row), leadSamples: 0 };
+        const want = new Float32Array(frames.length * width);
+        frames.forEach((f, k) => {
+          const from = sources[f.pass];
+          if (f.row >= 0 && from) want.set(from.subarray(f.row * width, (f.row + 1) * width), k * width);
+        });
+        expect(assembleRows(plan, sources, width, new Float32Array(frames.length * width))).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('per-frame scores gathered from the passes equal the scores of the gathered logits, bit for bit', () => {
     fc.assert(
       fc.property(

@@ -144,10 +144,16 @@ export function framePlan(i: number, windows: readonly (ModelWindow | undefined)
  * frame that no pass covers (cannot happen inside the span) keeps `out`'s zeros.
  */
 export function assembleRows<T extends Float32Array | Int32Array>(plan: FramePlan, sources: readonly (T | undefined)[], width: number, out: T): T {
-  for (let k = 0; k < plan.frames; k++) {
+  // One copy per run of frames that come from one pass's consecutive rows (a lead, the phrase's
+  // own frames, a trail: about three per phrase), not one per frame.
+  for (let k = 0; k < plan.frames; ) {
     const r = plan.row[k] as number;
-    const from = sources[plan.pass[k] as number];
-    if (r >= 0 && from) out.set(from.subarray(r * width, (r + 1) * width), k * width);
+    const pass = plan.pass[k] as number;
+    let end = k + 1;
+    while (r >= 0 && end < plan.frames && plan.pass[end] === pass && plan.row[end] === r + (end - k)) end++;
+    const from = sources[pass];
+    if (r >= 0 && from) out.set(from.subarray(r * width, (r + end - k) * width), k * width);
+    k = end;
   }
   return out;
 }
