@@ -22,6 +22,13 @@
  * costs `joinedInsert`, well below an unrelated substitution, so one stray sound no longer turns
  * two answers into two near-miss substitutions (issue #23: 1 + 0.81 beat 1 + 1).
  *
+ * Ties: a stray answer before a phrase can cost exactly as much read as a shift (every item
+ * substituted by its neighbour's answer) as read right (the stray inserted, the shifted items back
+ * on their answers, one omission): `ɑ ɹʌ p γ` for Z, P, E, M's sounds is 0.875 + 0.6875 + 1 + 0.875
+ * either way. The aligner's own tie-break (diagonal first) took the shift and lost P's correct
+ * `p`; `substitutionTieBreak` on every wrong answer makes the reading with fewer wrong answers win,
+ * which no cost difference larger than it can change.
+ *
  * The defaults were tuned on the examples and the held-out EVAL espeak activities (festival as the
  * check; figures in the change's report): decoded CTC spikes of one answer lie < 200 ms apart, of
  * separate answers > 350 ms, so any pause threshold from 200 to 500 ms gives the same verdicts;
@@ -50,6 +57,12 @@ export interface CostWeights {
   readonly separateInsert: number;
   /** Insertion cost of an element closer than `answerPauseMs` to a neighbouring element: part of another answer's attempt. */
   readonly joinedInsert: number;
+  /**
+   * Added to every wrong-answer (substitution) cost: between two readings that explain what was
+   * heard equally well, the one with fewer wrong answers wins, so a correct answer heard is credited
+   * (see the module comment). A power of two far below every other weight: it only breaks ties.
+   */
+  readonly substitutionTieBreak: number;
 }
 
 /** Default weights. */
@@ -63,6 +76,7 @@ export const DEFAULT_COST_WEIGHTS: CostWeights = {
   answerPauseMs: 300,
   separateInsert: 1,
   joinedInsert: 0.5,
+  substitutionTieBreak: 2 ** -16,
 };
 
 const VOWELS = new Set(['a', 'æ', 'ɛ', 'i', 'ɪ', 'o', 'ɑ', 'u', 'ʌ', 'ɝ', 'γ', 'ɔ', 'ʊ']);
@@ -152,7 +166,7 @@ export function buildCostTable(catalog: ItemCatalog, weights: CostWeights = DEFA
       }
       const element = catalog.elements[e] as string;
       const nearest = Math.min(...answers.map((p) => phoneticDistance(element, p)));
-      sub[row + e] = Math.min(weights.unrelated, weights.nearMissFloor + (weights.unrelated - weights.nearMissFloor) * nearest);
+      sub[row + e] = Math.min(weights.unrelated, weights.nearMissFloor + (weights.unrelated - weights.nearMissFloor) * nearest) + weights.substitutionTieBreak;
       sub[row + own + e] = neverInPadding;
     }
   }

@@ -334,6 +334,32 @@ describe('no shifts from one stray sound', () => {
     expect(result?.inserted).toEqual([]);
   });
 
+  it('a stray answer whose shift costs exactly as much as the right reading does not shift: fewer wrong answers win the tie', () => {
+    // EVAL espeak errors/015: "ɑ" (a stray start of R's name) before the answers to Z, P, E, M's
+    // sounds. Shifted: 0.875 + 0.6875 + 1 + 0.875; right: insert 1 + 0.6875 + 0 + 0.75 + omit 1.
+    const items = ['z_sound', 'p_sound', 'e_letter', 'm_sound', 'k_sound'];
+    const heard: Array<[string, number, number]> = [
+      ['ɑ', 800, 820],
+      ['ɹʌ', 1540, 1740],
+      ['p', 2320, 2340],
+      ['γ', 3260, 3280],
+      ['k', 4220, 4240],
+    ];
+    const result = judge(timedPhrase(items, heard));
+    expect(result?.items.map((v) => [v.item, v.verdict, v.heard ?? null])).toEqual([
+      ['z_sound', 'substituted', 'ɹʌ'],
+      ['p_sound', 'correct', 'p'],
+      ['e_letter', 'substituted', 'γ'],
+      ['m_sound', 'omitted', null],
+      ['k_sound', 'correct', 'k'],
+    ]);
+    expect(result?.inserted.map((e) => e.element)).toEqual(['ɑ']);
+    // The tie is exact without the tie-break, and the aligner's diagonal-first order took the shift.
+    const untied = createAligner(buildCostTable(catalog, { ...DEFAULT_COST_WEIGHTS, substitutionTieBreak: 0 }));
+    const shifted = judgePhrases([timedPhrase(items, heard)], untied, catalog.elements.length)[0];
+    expect(shifted?.items.map((v) => v.heard ?? null)).toEqual(['ɑ', 'ɹʌ', 'p', 'γ', 'k']);
+  });
+
   it('prices each own element by the pauses to its own neighbours; the phrase edge counts as a pause', () => {
     const w = { ...DEFAULT_COST_WEIGHTS, insert: 1, separateInsert: 1.2, joinedInsert: 0.5 }; // three distinct prices
     const { elements } = timed([
