@@ -86,14 +86,20 @@ export interface FrameScores {
   readonly vocab: number;
 }
 
-/** Per-frame argmax token index, its softmax posterior, and the log-softmax of every token. */
-export function frameArgmax(logits: PhraseLogits): FrameScores {
+/**
+ * Per-frame argmax token index, its softmax posterior, and the log-softmax of every token. With
+ * `rows`, only frames `[from, to)` are scored (each frame alone: the same values as a full run);
+ * the others keep zeros — for callers that read no other frame.
+ */
+export function frameArgmax(logits: PhraseLogits, rows?: { readonly from: number; readonly to: number }): FrameScores {
   const { data, frames, vocab } = logits;
   if (data.length < frames * vocab) throw new RangeError(`logits hold ${data.length} values, expected ${frames} × ${vocab}`);
   const best = new Int32Array(frames);
   const posterior = new Float32Array(frames);
   const logProbs = new Float32Array(frames * vocab);
-  for (let f = 0; f < frames; f++) {
+  const from = Math.max(0, rows?.from ?? 0);
+  const to = Math.min(frames, rows?.to ?? frames);
+  for (let f = from; f < to; f++) {
     const row = f * vocab;
     let bi = 0;
     let bv = data[row] as number;

@@ -80,4 +80,18 @@ describe('frameArgmax with expNonPositive', () => {
     expect(Buffer.from(got.posterior.buffer).equals(Buffer.from(want.posterior.buffer))).toBe(true);
     expect(Buffer.from(got.logProbs.buffer).equals(Buffer.from(want.logProbs.buffer))).toBe(true);
   });
+
+  it('scores only the rows asked for, with the values of a full run', () => {
+    const next = random(5);
+    const frames = 50;
+    const vocab = 6;
+    const data = Float32Array.from({ length: frames * vocab }, () => next() * 20 - 10);
+    const full = frameArgmax({ data, frames, vocab });
+    const part = frameArgmax({ data, frames, vocab }, { from: 10, to: 30 });
+    expect(Array.from(part.logProbs.subarray(10 * vocab, 30 * vocab))).toEqual(Array.from(full.logProbs.subarray(10 * vocab, 30 * vocab)));
+    expect(Array.from(part.best.subarray(10, 30))).toEqual(Array.from(full.best.subarray(10, 30)));
+    expect(part.posterior.subarray(0, 10).every((x) => x === 0)).toBe(true);
+    expect(part.posterior.subarray(30).every((x) => x === 0)).toBe(true);
+    expect(part.posterior[10]).toBe(full.posterior[10]);
+  });
 });

@@ -126,17 +126,28 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   const vocabulary = { tokens: mapped.tokens, blank: manifest.blank, separator: manifest.separator, frameMs: (manifest.frameStride / rate) * 1000 };
   // Softmax and argmax once per frame of each pass: a neighbour's frames lent as padding are not
   // scored again for every phrase that borrows them (same values: each frame is scored alone).
-  const scored = passes.map((l) => l && frameArgmax(l));
+  // Only the rows some phrase reads (a pass's context frames usually lie under its neighbours'
+  // own frames and are never read).
+  const passFrames = passes.map((l) => l?.frames);
+  const plans = loaded.map((p, i) =>
+    windows[i] && p.samples && passes[i] ? framePlan(i, windows, passFrames, manifest.frameStride, manifest.contextSec !== undefined) : undefined,
+  );
+  const used = passes.map(() => ({ from: Number.POSITIVE_INFINITY, to: 0 }));
+  for (const plan of plans) {
+    if (!plan) continue;
+    for (let k = 0; k < plan.frames; k++) {
+      const r = plan.row[k] as number;
+      const u = used[plan.pass[k] as number];
+      if (r < 0 || !u) continue;
+      u.from = Math.min(u.from, r);
+      u.to = Math.max(u.to, r + 1);
+    }
+  }
+  const scored = passes.map((l, j) => l && frameArgmax(l, used[j]));
   const toJudge: PhraseToJudge[] = [];
   loaded.forEach((p, i) => {
-    if (!windows[i] || !p.samples || !passes[i]) return;
-    const plan = framePlan(
-      i,
-      windows,
-      scored.map((s) => s?.frames),
-      manifest.frameStride,
-      manifest.contextSec !== undefined,
-    );
+    const plan = plans[i];
+    if (!plan || !p.samples) return;
     const vocab = (scored[i] as FrameScores).vocab;
     const frames: FrameScores = {
       best: assembleRows(
