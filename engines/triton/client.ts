@@ -47,6 +47,30 @@ export interface ModelInferResponse {
   raw_output_contents: Buffer[];
 }
 
+/** A cumulative duration of Triton's statistics extension. */
+export interface StatisticDuration {
+  count: number;
+  ns: number;
+}
+
+/** Cumulative statistics of one model version (Triton's statistics extension, the parts ReadScore reads). */
+export interface ModelStatistics {
+  name: string;
+  version: string;
+  /** Milliseconds since the epoch. */
+  last_inference: number;
+  inference_count: number;
+  execution_count: number;
+  inference_stats: {
+    success: StatisticDuration;
+    fail: StatisticDuration;
+    queue: StatisticDuration;
+    compute_input: StatisticDuration;
+    compute_infer: StatisticDuration;
+    compute_output: StatisticDuration;
+  };
+}
+
 /** Status codes worth another attempt. */
 export const RETRYABLE = new Set<number>([grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED, grpc.status.DEADLINE_EXCEEDED]);
 
@@ -160,6 +184,11 @@ export class TritonClient {
 
   modelInfer(request: ModelInferRequest): Promise<ModelInferResponse> {
     return this.call('ModelInfer', request);
+  }
+
+  /** Cumulative statistics of a model version (Triton's statistics extension). */
+  modelStatistics(name: string, version: string): Promise<{ model_stats: ModelStatistics[] }> {
+    return this.call('ModelStatistics', { name, version });
   }
 
   private readonly inferSerialize = (() => {

@@ -110,6 +110,36 @@ describe('the Triton stand-in', () => {
   });
 });
 
+describe('the stand-in statistics (Triton statistics extension)', () => {
+  it('counts each ModelInfer and its model time, as Triton reports them', async () => {
+    let runs = 0;
+    const counting: LogitsFn = async (input, shape) => {
+      runs++;
+      return onnx.fn(input, shape);
+    };
+    const own = await startStandIn({ model, logits: counting, tls: serverTls });
+    const triton = await load({}, {}, own.port);
+    try {
+      const before = await triton.serverStatistics();
+      expect(before.inference_stats.success.count).toBe(0);
+      await triton.infer([new Float32Array(16000), new Float32Array(8000)]);
+      await triton.infer([new Float32Array(4000)]);
+      const after = await triton.serverStatistics();
+      expect(runs).toBe(2);
+      expect(after).toMatchObject({ name: model.manifest.name, inference_count: 3, execution_count: 2 });
+      const s = after.inference_stats;
+      for (const stage of ['success', 'compute_input', 'compute_infer', 'compute_output'] as const) expect(s[stage].count).toBe(2);
+      // The model's time is part of each request's, and both were measured (nanoseconds).
+      expect(s.compute_infer.ns).toBeGreaterThan(0);
+      expect(s.success.ns).toBeGreaterThanOrEqual(s.compute_input.ns + s.compute_infer.ns + s.compute_output.ns);
+      expect(s.fail.count).toBe(0);
+    } finally {
+      await triton.close();
+      await own.close();
+    }
+  });
+});
+
 describe('TritonEngine with a fake-logits server', () => {
   it('decodes chosen logits through the Triton path (b <blank> b stays two elements)', async () => {
     const frames = ['_', 'b', '_', 'b', '_', '|', 'a'];

@@ -14,7 +14,7 @@ import type { ModelFolder, ModelManifest } from '../../core/model';
 import { type Engine, type EngineDescription, EngineError, type Inference } from '../../core/pipeline/engine';
 import { BatchBuffers, logitsProblem, splitLogits } from '../logits';
 import { CircuitBreaker } from './breaker';
-import { type ModelInferResponse, type ModelMetadata, TritonCallError, TritonClient } from './client';
+import { type ModelInferResponse, type ModelMetadata, type ModelStatistics, TritonCallError, TritonClient } from './client';
 import type { TritonConfig } from './config';
 import { checkCaBundle, readPemFile } from './pemFile';
 import { probeTls } from './tlsProbe';
@@ -174,6 +174,18 @@ export class TritonEngine implements Engine {
     const meta = await reach('model metadata', () => this.client.modelMetadata(name, this.modelVersion));
     const problems = metadataMismatches(meta, this.manifest);
     if (problems.length) throw new ModelError('metadata-mismatch', `${this.config.url} model ${name}`, `served model does not match the manifest: ${problems.join('; ')}`);
+  }
+
+  /**
+   * The server's cumulative statistics for the served model version (Triton's statistics
+   * extension): request count and nanoseconds per stage, compute_infer being the model's own
+   * time. How bench:engines tells the server's model time from the path's overhead.
+   */
+  async serverStatistics(): Promise<ModelStatistics> {
+    const { model_stats: stats } = await this.client.modelStatistics(this.manifest.name, this.modelVersion);
+    const own = stats.find((s) => s.name === this.manifest.name && s.version === this.modelVersion);
+    if (!own) throw new EngineError('bad-output', `Triton at ${this.config.url} returned no statistics for ${this.manifest.name} version ${this.modelVersion}`);
+    return own;
   }
 
   describe(): EngineDescription {

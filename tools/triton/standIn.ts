@@ -8,7 +8,15 @@ import * as grpc from '@grpc/grpc-js';
 import * as ort from 'onnxruntime-node';
 import type { ModelFolder } from '../../core/model';
 import { cpuSessionOptions } from '../../engines/cpuOnnx';
-import { inferenceService, type ModelInferRequest, type ModelInferResponse, type ModelMetadata, withRawField } from '../../engines/triton/client';
+import {
+  inferenceService,
+  type ModelInferRequest,
+  type ModelInferResponse,
+  type ModelMetadata,
+  type ModelStatistics,
+  type StatisticDuration,
+  withRawField,
+} from '../../engines/triton/client';
 
 /** Computes `[batch, frames, vocab]` logits for a `[batch, samples]` input. */
 export type LogitsFn = (input: Float32Array, shape: [number, number]) => Promise<{ data: Float32Array; dims: number[] }>;
@@ -91,6 +99,14 @@ export async function startStandIn(options: {
     outputs: [{ name: manifest.output.name, datatype: 'FP32', shape: [-1, -1, manifest.vocabulary.length] }],
   };
   const known = (name: string, v: string) => name === manifest.name && (v === '' || v === version);
+  // The statistics extension, as Triton keeps it: cumulative counts and nanoseconds per stage.
+  const duration = (): StatisticDuration => ({ count: 0, ns: 0 });
+  const stats = { success: duration(), fail: duration(), queue: duration(), compute_input: duration(), compute_infer: duration(), compute_output: duration() };
+  let counts = { inference: 0, execution: 0, last: 0 };
+  const add = (d: StatisticDuration, from: bigint) => {
+    d.count++;
+    d.ns += Number(process.hrtime.bigint() - from);
+  };
   const fail = (code: grpc.status, details: string) => Object.assign(new Error(details), { code, details });
   type Callback<T> = (error: grpc.ServiceError | null, value?: T) => void;
   const server = new grpc.Server({
@@ -112,7 +128,24 @@ export async function startStandIn(options: {
         return cb(fail(grpc.status.NOT_FOUND, `unknown model ${call.request.name} version ${call.request.version}`) as grpc.ServiceError);
       cb(null, behaviour.metadata ? behaviour.metadata(realMetadata) : realMetadata);
     },
+    ModelStatistics: (call: grpc.ServerUnaryCall<{ name: string; version: string }, object>, cb: Callback<{ model_stats: ModelStatistics[] }>) => {
+      if (!known(call.request.name, call.request.version))
+        return cb(fail(grpc.status.NOT_FOUND, `unknown model ${call.request.name} version ${call.request.version}`) as grpc.ServiceError);
+      cb(null, {
+        model_stats: [
+          {
+            name: manifest.name,
+            version,
+            last_inference: counts.last,
+            inference_count: counts.inference,
+            execution_count: counts.execution,
+            inference_stats: structuredClone(stats),
+          },
+        ],
+      });
+    },
     ModelInfer: async (call: grpc.ServerUnaryCall<ModelInferRequest, ModelInferResponse>, cb: Callback<ModelInferResponse>) => {
+      const started = process.hrtime.bigint();
       try {
         if (behaviour.inferDelayMs) await new Promise((r) => setTimeout(r, behaviour.inferDelayMs));
         const injected = behaviour.inferFailures.shift();
@@ -127,11 +160,19 @@ export async function startStandIn(options: {
         const shape = input.shape.map(Number) as [number, number];
         if (raw.length !== shape[0] * shape[1] * 4)
           return cb(fail(grpc.status.INVALID_ARGUMENT, `input holds ${raw.length} bytes, shape needs ${shape[0] * shape[1] * 4}`) as grpc.ServiceError);
+        let t = process.hrtime.bigint();
         const copy = new Uint8Array(raw.length);
         copy.set(raw);
+        add(stats.compute_input, t);
+        t = process.hrtime.bigint();
         const { data, dims } = await options.logits(new Float32Array(copy.buffer), shape);
+        add(stats.compute_infer, t);
+        t = process.hrtime.bigint();
         let bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
         if (behaviour.truncateOutputBytes) bytes = bytes.subarray(0, bytes.length - behaviour.truncateOutputBytes);
+        add(stats.compute_output, t);
+        counts = { inference: counts.inference + shape[0], execution: counts.execution + 1, last: Date.now() };
+        add(stats.success, started);
         cb(null, {
           model_name: manifest.name,
           model_version: version,
@@ -140,6 +181,7 @@ export async function startStandIn(options: {
           raw_output_contents: [bytes],
         });
       } catch (error) {
+        add(stats.fail, started);
         cb(fail(grpc.status.INTERNAL, String(error)) as grpc.ServiceError);
       }
     },
