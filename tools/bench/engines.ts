@@ -16,8 +16,8 @@ import type { Engine } from '../../core/pipeline/engine';
 import { type ModelWindow, modelWindows, windowInput } from '../../core/pipeline/modelWindows';
 import { CpuOnnxEngine } from '../../engines/cpuOnnx';
 import { projectRoot, resolveModelDir } from '../../engines/factory';
-import { parseTritonConfig } from '../../engines/triton/config';
 import type { ModelStatistics } from '../../engines/triton/client';
+import { parseTritonConfig } from '../../engines/triton/config';
 import { TritonEngine } from '../../engines/triton/tritonEngine';
 import { median, printTable, runBenchmark, writeJson } from './report';
 
