@@ -16,6 +16,7 @@ import { createTestCa } from '../../tools/triton/pki';
 import { type LogitsFn, onnxLogits, STAND_IN_WINDOW_BYTES, type StandInServer, startStandIn } from '../../tools/triton/standIn';
 import { CpuOnnxEngine } from '../cpuOnnx';
 import { createEngine } from '../factory';
+import { inferenceService, type ModelInferRequest, type ModelInferResponse, RequestBuffers, withRawField } from './client';
 import { parseTritonConfig, type TritonConfigInput } from './config';
 import { tritonConfigText, writeTritonRepository } from './modelRepository';
 import { TritonEngine } from './tritonEngine';
@@ -107,6 +108,33 @@ describe('the Triton stand-in', () => {
     } finally {
       session.close();
     }
+  });
+});
+
+describe('pre-serialised ModelInfer requests (RequestBuffers)', () => {
+  it('are byte for byte the protobuf serialisation of the same request, in a reused buffer', () => {
+    const infer = inferenceService().service.ModelInfer as grpc.MethodDefinition<ModelInferRequest, ModelInferResponse>;
+    const plain = withRawField(infer.requestSerialize, 7, 'raw_input_contents');
+    const pool = new RequestBuffers();
+    const make = (samples: number, id: string) => {
+      const raw = Buffer.from(Float32Array.from({ length: samples }, (_, i) => i * 0.5 - 3).buffer);
+      const request = { model_name: 'm', model_version: '1', id, inputs: [{ name: 'audio', datatype: 'FP32', shape: [1, samples] }], outputs: [{ name: 'logits' }] };
+      const taken = pool.take(request, raw.length);
+      raw.copy(taken.message, taken.rawAt);
+      return { taken, want: plain({ ...request, raw_input_contents: [raw] }) };
+    };
+    const big = make(50_000, 'first');
+    expect(big.taken.message.equals(big.want)).toBe(true);
+    big.taken.release();
+    // The smaller request reuses the bigger buffer: exactly its own bytes, nothing left over.
+    const small = make(300, 'second');
+    expect(small.taken.message.buffer).toBe(big.taken.message.buffer);
+    expect(small.taken.message.equals(small.want)).toBe(true);
+    small.taken.release();
+    // Decodes as the request it is.
+    const decoded = infer.requestDeserialize(small.want);
+    expect(decoded).toMatchObject({ id: 'second', model_name: 'm' });
+    expect(decoded.raw_input_contents[0]?.length).toBe(1200);
   });
 });
 

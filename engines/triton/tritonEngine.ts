@@ -12,9 +12,9 @@ import type { PhraseLogits } from '../../core/decode';
 import { ConfigError, ModelError } from '../../core/errors';
 import type { ModelFolder, ModelManifest } from '../../core/model';
 import { type Engine, type EngineDescription, EngineError, type Inference } from '../../core/pipeline/engine';
-import { BatchBuffers, logitsProblem, splitLogits } from '../logits';
+import { logitsProblem, splitLogits } from '../logits';
 import { CircuitBreaker } from './breaker';
-import { type ModelInferResponse, type ModelMetadata, type ModelStatistics, TritonCallError, TritonClient } from './client';
+import { type ModelInferResponse, type ModelMetadata, type ModelStatistics, RequestBuffers, TritonCallError, TritonClient } from './client';
 import type { TritonConfig } from './config';
 import { checkCaBundle, readPemFile } from './pemFile';
 import { probeTls } from './tlsProbe';
@@ -115,7 +115,7 @@ export class TritonEngine implements Engine {
   readonly manifest: ModelManifest;
   readonly stats: TritonStats = { calls: 0, failures: 0, fallbacks: 0, retries: 0 };
   private readonly breaker: CircuitBreaker;
-  private readonly buffers = new BatchBuffers();
+  private readonly requests = new RequestBuffers();
   private readonly modelVersion: string;
 
   private constructor(
@@ -243,22 +243,31 @@ export class TritonEngine implements Engine {
     const out: PhraseLogits[] = [];
     for (let start = 0; start < batch.length; start += this.config.maxBatchSize) {
       const chunk = batch.slice(start, start + this.config.maxBatchSize);
-      const padded = this.buffers.pad(chunk);
-      const { data, longest } = padded;
-      let response: ModelInferResponse;
-      try {
-        if (longest === 0) throw new EngineError('empty-input', 'every waveform of the batch is empty');
-        this.stats.calls++;
-        response = await this.client.modelInfer({
+      const longest = Math.max(0, ...chunk.map((w) => w.length));
+      if (longest === 0) throw new EngineError('empty-input', 'every waveform of the batch is empty');
+      // The `[batch, longest]` zero-padded tensor is written straight into the serialised request.
+      const request = this.requests.take(
+        {
           model_name: this.manifest.name,
           model_version: this.modelVersion,
           id: randomUUID(),
           inputs: [{ name: this.manifest.input.name, datatype: 'FP32', shape: [chunk.length, longest] }],
           outputs: [{ name: this.manifest.output.name }],
-          raw_input_contents: [Buffer.from(data.buffer, data.byteOffset, data.byteLength)],
+        },
+        chunk.length * longest * 4,
+      );
+      let response: ModelInferResponse;
+      try {
+        const { message, rawAt } = request;
+        chunk.forEach((wave, i) => {
+          const at = rawAt + i * longest * 4;
+          message.set(new Uint8Array(wave.buffer, wave.byteOffset, wave.byteLength), at);
+          message.fill(0, at + wave.byteLength, at + longest * 4);
         });
+        this.stats.calls++;
+        response = await this.client.modelInferMessage(message);
       } finally {
-        padded.release();
+        request.release();
       }
       this.stats.retries += this.client.lastAttempts - 1;
       const logits = logitsFromResponse(response, this.manifest, chunk.length);
