@@ -30,7 +30,14 @@ export interface NativeBinding {
   sampleSum?: NativeDsp['sampleSum'];
   sampleSquares?: NativeDsp['sampleSquares'];
   normalizeInto?: NativeDsp['normalizeInto'];
+  softmaxSums?: SoftmaxSums;
 }
+
+/**
+ * The decoder's per-frame argmax and softmax sum over frames `[from, to)` (src/dsp.rs
+ * `softmax_sums`, the twin of core/decode/ctc.ts `frameArgmax` with core/decode/exp.ts's tables).
+ */
+export type SoftmaxSums = (data: Float32Array, vocab: number, from: number, to: number, fraction: Float64Array, power: Float64Array, best: Int32Array, sums: Float64Array) => void;
 
 /** The audio kernels of the module (src/dsp.rs); core/audio and core/model keep TypeScript twins. */
 export interface NativeDsp {
@@ -83,6 +90,11 @@ export function nativeDsp(): NativeDsp | undefined {
         : null;
   }
   return dsp ?? undefined;
+}
+
+/** The module's softmax sums, when it is built (and new enough to have them). */
+export function nativeSoftmax(): SoftmaxSums | undefined {
+  return load().binding?.softmaxSums;
 }
 
 /** Reports whether the native module is available (loads it on first call). */

@@ -389,9 +389,55 @@ unsafe extern "C" fn normalize_into(env: napi_env, info: napi_callback_info) -> 
         let out: &mut [f32] = typed_mut(env, out, FLOAT32_ARRAY, "out", "Float32Array")?;
         let at = count(env, at, "at", "invalid-input")?;
         if at.checked_add(x.len()).map_or(true, |end| end > out.len()) {
-            return Err(err("invalid-input", format!("out holds {} samples; {} from {at} do not fit", out.len(), x.len())));
+            return Err(err(
+                "invalid-input",
+                format!("out holds {} samples; {} from {at} do not fit", out.len(), x.len()),
+            ));
         }
         dsp::normalize(x, mean, scale, &mut out[at..at + x.len()]);
+        let mut result = ptr::null_mut();
+        napi_get_undefined(env, &mut result);
+        Ok(result)
+    })();
+    finish(env, outcome)
+}
+
+/// softmaxSums(data: Float32Array, vocab, from, to, fraction: Float64Array(64), power: Float64Array,
+/// best: Int32Array, sums: Float64Array) -> undefined: the per-frame argmax and softmax sum of
+/// frames [from, to) (dsp.rs `softmax_sums`, the twin of core/decode/ctc.ts).
+unsafe extern "C" fn softmax_sums_js(env: napi_env, info: napi_callback_info) -> napi_value {
+    let outcome = (|| -> Outcome {
+        let [data, vocab, from, to, fraction, power, best, sums] = args::<8>(env, info)?;
+        let data: &[f32] = typed(env, data, FLOAT32_ARRAY, "data", "Float32Array of logits")?;
+        let vocab = count(env, vocab, "vocab", "invalid-input")?;
+        let (from, to) = (count(env, from, "from", "invalid-input")?, count(env, to, "to", "invalid-input")?);
+        let fraction: &[f64] = typed(env, fraction, FLOAT64_ARRAY, "fraction", "Float64Array")?;
+        let fraction: &[f64; 64] = fraction
+            .try_into()
+            .map_err(|_| err("invalid-input", format!("fraction holds {} values; 64 expected", fraction.len())))?;
+        let power: &[f64] = typed(env, power, FLOAT64_ARRAY, "power", "Float64Array")?;
+        let best: &mut [i32] = typed_mut(env, best, INT32_ARRAY, "best", "Int32Array")?;
+        let sums: &mut [f64] = typed_mut(env, sums, FLOAT64_ARRAY, "sums", "Float64Array")?;
+        // Largest table index: m ≤ (0.5 + 745.2·64/ln2) → m >> 6 ≤ 1075.
+        if vocab == 0
+            || from > to
+            || to > best.len()
+            || to > sums.len()
+            || to.checked_mul(vocab).map_or(true, |n| n > data.len())
+            || power.len() < 1076
+        {
+            return Err(err(
+                "invalid-input",
+                format!(
+                    "softmaxSums: {} logits, vocab {vocab}, frames {from}..{to}, best {}, sums {}, power {}",
+                    data.len(),
+                    best.len(),
+                    sums.len(),
+                    power.len()
+                ),
+            ));
+        }
+        dsp::softmax_sums(data, vocab, from, to, fraction, power, best, sums);
         let mut result = ptr::null_mut();
         napi_get_undefined(env, &mut result);
         Ok(result)
@@ -425,5 +471,6 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     export(env, exports, b"sampleSum\0", sample_sum);
     export(env, exports, b"sampleSquares\0", sample_squares);
     export(env, exports, b"normalizeInto\0", normalize_into);
+    export(env, exports, b"softmaxSums\0", softmax_sums_js);
     exports
 }

@@ -224,6 +224,63 @@ unsafe fn kernel_avx(fir: &Fir, x: &[f32], out: &mut [f32]) {
     }
 }
 
+/// 64 / ln 2, as core/decode/exp.ts computes it.
+const EXP_INV_STEP: f64 = 64.0 / std::f64::consts::LN_2;
+/// ln2/64 to 35 significant bits, and the rest (exp.ts).
+const EXP_STEP_HI: f64 = 0.010830424696450791;
+const EXP_STEP_LO: f64 = -2.0164562921995537e-13;
+const EXP_UNDERFLOW: f64 = -745.2;
+
+/// core/decode/exp.ts `expNonPositive`, operation for operation (the tables are exp.ts's own,
+/// passed in: `fraction[j]` = 2^(-j/64), `power[i]` = 2^-i), so the doubles are the same.
+#[inline(always)]
+fn exp_non_positive(x: f64, fraction: &[f64; 64], power: &[f64]) -> f64 {
+    if !(x >= EXP_UNDERFLOW) {
+        return if x < EXP_UNDERFLOW { 0.0 } else { f64::NAN };
+    }
+    // x ≥ -745.2: 0.5 - x·64/ln2 lies in [0.5, 68800], so the cast truncates as JS's `| 0` does.
+    let m = (0.5 - x * EXP_INV_STEP) as i32;
+    let mf = f64::from(m);
+    let r = x + mf * EXP_STEP_HI + mf * EXP_STEP_LO;
+    let r2 = r * r;
+    let q = r + r2 * (0.5 + r * (1.0 / 6.0) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0)));
+    let t = fraction[(m & 63) as usize];
+    (t + t * q) * power[(m >> 6) as usize]
+}
+
+/// The decoder's per-frame argmax and softmax sum (core/decode/ctc.ts `frameArgmax`) for frames
+/// `[from, to)` of `vocab`-wide rows: `best[f]` the first index of the row's maximum, `sums[f]` the
+/// f64 sum in token order of `expNonPositive(x - max)` — the same doubles as the TypeScript loop;
+/// the caller takes the log and writes the log-probabilities (Math.log's own rounding).
+#[allow(clippy::too_many_arguments)]
+pub fn softmax_sums(
+    data: &[f32],
+    vocab: usize,
+    from: usize,
+    to: usize,
+    fraction: &[f64; 64],
+    power: &[f64],
+    best: &mut [i32],
+    sums: &mut [f64],
+) {
+    for f in from..to {
+        let row = &data[f * vocab..(f + 1) * vocab];
+        let (mut bi, mut bv) = (0usize, f64::from(row[0]));
+        for (v, &x) in row.iter().enumerate().skip(1) {
+            if f64::from(x) > bv {
+                bv = f64::from(x);
+                bi = v;
+            }
+        }
+        let mut sum = 0f64;
+        for &x in row {
+            sum += exp_non_positive(f64::from(x) - bv, fraction, power);
+        }
+        best[f] = bi as i32;
+        sums[f] = sum;
+    }
+}
+
 /// Sum of `x` in f64, four lanes (see the module comment).
 pub fn sum(x: &[f32]) -> f64 {
     #[cfg(target_arch = "x86_64")]

@@ -17,6 +17,7 @@ pub const NAPI_AUTO_LENGTH: usize = usize::MAX;
 /// napi_typedarray_type values.
 pub const UINT8_ARRAY: i32 = 1;
 pub const INT16_ARRAY: i32 = 3;
+pub const INT32_ARRAY: i32 = 5;
 pub const UINT32_ARRAY: i32 = 6;
 pub const FLOAT32_ARRAY: i32 = 7;
 pub const FLOAT64_ARRAY: i32 = 8;

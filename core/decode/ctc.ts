@@ -2,8 +2,10 @@
  * Greedy CTC decoding: per-frame argmax, merge repeats, then drop blanks (the old system dropped
  * blanks first, so `b <blank> b` became one `b`). The separator token splits words.
  */
+
+import { nativeSoftmax } from '../../aligner/native';
 import type { ItemCatalog } from '../items';
-import { expNonPositive } from './exp';
+import { expNonPositive, FRACTION, POWER } from './exp';
 import { segmentWord } from './segment';
 
 /** Logits of one phrase: `frames × vocab` row-major, only the frames that belong to the phrase. */
@@ -89,9 +91,11 @@ export interface FrameScores {
 /**
  * Per-frame argmax token index, its softmax posterior, and the log-softmax of every token. With
  * `rows`, only frames `[from, to)` are scored (each frame alone: the same values as a full run);
- * the others keep zeros — for callers that read no other frame.
+ * the others keep zeros — for callers that read no other frame. The argmax and the softmax sums
+ * run in the native module where it is built (aligner/src/dsp.rs: the same operations on the same
+ * doubles, so the same bits; `native: false` runs them here, as tests compare).
  */
-export function frameArgmax(logits: PhraseLogits, rows?: { readonly from: number; readonly to: number }): FrameScores {
+export function frameArgmax(logits: PhraseLogits, rows?: { readonly from: number; readonly to: number }, options: { native?: boolean } = {}): FrameScores {
   const { data, frames, vocab } = logits;
   if (data.length < frames * vocab) throw new RangeError(`logits hold ${data.length} values, expected ${frames} × ${vocab}`);
   const best = new Int32Array(frames);
@@ -99,6 +103,19 @@ export function frameArgmax(logits: PhraseLogits, rows?: { readonly from: number
   const logProbs = new Float32Array(frames * vocab);
   const from = Math.max(0, rows?.from ?? 0);
   const to = Math.min(frames, rows?.to ?? frames);
+  const native = options.native === false || vocab === 0 || to <= from ? undefined : nativeSoftmax();
+  if (native) {
+    const sums = new Float64Array(frames);
+    native(data, vocab, from, to, FRACTION, POWER, best, sums);
+    for (let f = from; f < to; f++) {
+      const row = f * vocab;
+      const sum = sums[f] as number;
+      posterior[f] = 1 / sum;
+      const norm = (data[row + (best[f] as number)] as number) + Math.log(sum);
+      for (let v = 0; v < vocab; v++) logProbs[row + v] = (data[row + v] as number) - norm;
+    }
+    return { best, posterior, logProbs, frames, vocab };
+  }
   for (let f = from; f < to; f++) {
     const row = f * vocab;
     let bi = 0;

@@ -1,5 +1,6 @@
+import { nativeSoftmax, nativeStatus } from '../../aligner/native';
 import { frameArgmax } from './ctc';
-import { expNonPositive } from './exp';
+import { expNonPositive, FRACTION, POWER } from './exp';
 
 /** A seeded generator (mulberry32): the same values on every run. */
 function random(seed: number): () => number {
@@ -93,5 +94,38 @@ describe('frameArgmax with expNonPositive', () => {
     expect(part.posterior.subarray(0, 10).every((x) => x === 0)).toBe(true);
     expect(part.posterior.subarray(30).every((x) => x === 0)).toBe(true);
     expect(part.posterior[10]).toBe(full.posterior[10]);
+  });
+
+  it('the native module gives the TypeScript loop’s bits (argmax, posteriors, log-probabilities)', () => {
+    if (!nativeStatus().available) return; // the native module is not built here: nothing to compare
+    expect(nativeSoftmax()).toBeDefined();
+    const next = random(23);
+    const frames = 4000;
+    const vocab = 38;
+    const data = new Float32Array(frames * vocab);
+    for (let f = 0; f < frames; f++) {
+      const top = Math.floor(next() * vocab);
+      // Ties for the maximum (the first one wins), huge gaps (underflow) and ordinary rows.
+      for (let v = 0; v < vocab; v++) data[f * vocab + v] = f % 11 === 0 ? 3 : f % 13 === 0 && v % 2 ? -800 : v === top ? 12 + next() * 5 : -next() * 35;
+    }
+    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    // The f64 sums themselves, before float32 rounding could hide a difference.
+    const best = new Int32Array(frames);
+    const sums = new Float64Array(frames);
+    nativeSoftmax()?.(data, vocab, 0, frames, FRACTION, POWER, best, sums);
+    const want = Float64Array.from({ length: frames }, (_, f) => {
+      const row = Array.from(data.subarray(f * vocab, (f + 1) * vocab));
+      const max = Math.max(...row);
+      expect(best[f]).toBe(row.indexOf(max));
+      return row.reduce((sum, x) => sum + expNonPositive(x - max), 0);
+    });
+    expect(bytes(sums).equals(bytes(want))).toBe(true);
+    for (const rows of [undefined, { from: 17, to: 3333 }]) {
+      const native = frameArgmax({ data, frames, vocab }, rows);
+      const plain = frameArgmax({ data, frames, vocab }, rows, { native: false });
+      expect(bytes(native.best).equals(bytes(plain.best))).toBe(true);
+      expect(bytes(native.posterior).equals(bytes(plain.posterior))).toBe(true);
+      expect(bytes(native.logProbs).equals(bytes(plain.logProbs))).toBe(true);
+    }
   });
 });

@@ -16,10 +16,10 @@ const INV_STEP = 64 / Math.LN2;
 const STEP_HI = 0.010830424696450791;
 /** ln2/64 − STEP_HI. */
 const STEP_LO = -2.0164562921995537e-13;
-/** 2^(-j/64) for j = 0 … 63. */
-const FRACTION = Float64Array.from({ length: 64 }, (_, j) => 2 ** (-j / 64));
+/** 2^(-j/64) for j = 0 … 63 (also handed to the native twin, aligner/src/dsp.rs, so both use these doubles). */
+export const FRACTION = Float64Array.from({ length: 64 }, (_, j) => 2 ** (-j / 64));
 /** 2^-i for i = 0 … 1075 (subnormal at the end, as `Math.exp` is there). */
-const POWER = Float64Array.from({ length: 1076 }, (_, i) => 2 ** -i);
+export const POWER = Float64Array.from({ length: 1076 }, (_, i) => 2 ** -i);
 /** Below this `Math.exp` returns 0 (its smallest non-zero result is e^-745.13…). */
 const UNDERFLOW = -745.2;
 
