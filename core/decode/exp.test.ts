@@ -1,25 +1,31 @@
 import { nativeSoftmax, nativeStatus } from '../../aligner/native';
+import { seeded } from '../../test/aligner/fixtures';
 import { frameArgmax } from './ctc';
 import { expNonPositive, FRACTION, POWER } from './exp';
 
-/** A seeded generator (mulberry32): the same values on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/**
+ * `frames × vocab` logits from a seeded generator: `value(f, v, top, next)` for token `v` of frame
+ * `f`, `top` a token drawn per frame (the one a CTC model would put well ahead).
+ */
+function logitRows(seed: number, frames: number, vocab: number, value: (f: number, v: number, top: number, next: () => number) => number): Float32Array {
+  const next = seeded(seed);
+  const data = new Float32Array(frames * vocab);
+  for (let f = 0; f < frames; f++) {
+    const top = Math.floor(next() * vocab);
+    for (let v = 0; v < vocab; v++) data[f * vocab + v] = value(f, v, top, next);
+  }
+  return data;
 }
+
+/** The bytes of a typed array (for bit-for-bit comparisons). */
+const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** Units in the last place of the double `want` that `got` is off by. */
 const ulps = (got: number, want: number) => Math.abs(got - want) / (want * Number.EPSILON);
 
 describe('expNonPositive', () => {
   it('is within 2 units in the last place of Math.exp over its whole normal range', () => {
-    const next = random(7);
+    const next = seeded(7);
     let worst = 0;
     for (let i = 0; i < 200_000; i++) {
       const x = i < 100_000 ? -next() * 708 : -next() * 40;
@@ -67,23 +73,18 @@ describe('frameArgmax with expNonPositive', () => {
   }
 
   it('gives the posteriors and log-probabilities of Math.exp bit for bit', () => {
-    const next = random(11);
     const frames = 3000;
     const vocab = 38;
-    const data = new Float32Array(frames * vocab);
     // Logit rows like a CTC model's: one token well ahead on most frames, the rest 5-40 below.
-    for (let f = 0; f < frames; f++) {
-      const top = Math.floor(next() * vocab);
-      for (let v = 0; v < vocab; v++) data[f * vocab + v] = v === top ? 10 + next() * 5 : -next() * 30 + (f % 7 === 0 ? 12 : 0);
-    }
+    const data = logitRows(11, frames, vocab, (f, v, top, next) => (v === top ? 10 + next() * 5 : -next() * 30 + (f % 7 === 0 ? 12 : 0)));
     const got = frameArgmax({ data, frames, vocab });
     const want = reference(data, frames, vocab);
-    expect(Buffer.from(got.posterior.buffer).equals(Buffer.from(want.posterior.buffer))).toBe(true);
-    expect(Buffer.from(got.logProbs.buffer).equals(Buffer.from(want.logProbs.buffer))).toBe(true);
+    expect(bytes(got.posterior).equals(bytes(want.posterior))).toBe(true);
+    expect(bytes(got.logProbs).equals(bytes(want.logProbs))).toBe(true);
   });
 
   it('scores only the rows asked for, with the values of a full run', () => {
-    const next = random(5);
+    const next = seeded(5);
     const frames = 50;
     const vocab = 6;
     const data = Float32Array.from({ length: frames * vocab }, () => next() * 20 - 10);
@@ -99,16 +100,10 @@ describe('frameArgmax with expNonPositive', () => {
   it('the native module gives the TypeScript loop’s bits (argmax, posteriors, log-probabilities)', () => {
     if (!nativeStatus().available) return; // the native module is not built here: nothing to compare
     expect(nativeSoftmax()).toBeDefined();
-    const next = random(23);
     const frames = 4000;
     const vocab = 38;
-    const data = new Float32Array(frames * vocab);
-    for (let f = 0; f < frames; f++) {
-      const top = Math.floor(next() * vocab);
-      // Ties for the maximum (the first one wins), huge gaps (underflow) and ordinary rows.
-      for (let v = 0; v < vocab; v++) data[f * vocab + v] = f % 11 === 0 ? 3 : f % 13 === 0 && v % 2 ? -800 : v === top ? 12 + next() * 5 : -next() * 35;
-    }
-    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    // Ties for the maximum (the first one wins), huge gaps (underflow) and ordinary rows.
+    const data = logitRows(23, frames, vocab, (f, v, top, next) => (f % 11 === 0 ? 3 : f % 13 === 0 && v % 2 ? -800 : v === top ? 12 + next() * 5 : -next() * 35));
     // The f64 sums themselves, before float32 rounding could hide a difference.
     const best = new Int32Array(frames);
     const sums = new Float64Array(frames);
