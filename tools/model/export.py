@@ -67,6 +67,25 @@ def output_dir(folder=None):
     return out
 
 
+def derived_args(usage):
+    """(version, source folder, output folder) of a tool that derives a model from another model's
+    folder: `tool.py <model-dir> [out-dir]`, MODEL_VERSION required; exits with `usage` when no source
+    is given."""
+    version = model_version()
+    if len(sys.argv) < 2:
+        raise SystemExit(usage)
+    return version, os.path.abspath(sys.argv[1]), output_dir(sys.argv[2] if len(sys.argv) > 2 else None)
+
+
+def write_derived_manifest(src, out, version, note):
+    """The manifest of a model derived from the one in `src`: its manifest, `note` appended to the
+    description, the new version and files."""
+    with open(os.path.join(src, "manifest.json"), encoding="utf-8") as f:
+        base = json.load(f)
+    base["description"] = base["description"].rstrip() + " " + note.format(source=base["version"])
+    write_manifest(out, version, base=base)
+
+
 def manifest_version(folder):
     """The version recorded in a model folder's manifest.json."""
     with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:

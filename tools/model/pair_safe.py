@@ -27,7 +27,6 @@ the same item figures as the source model.
 import json
 import os
 import subprocess
-import sys
 
 import numpy as np
 import onnx
@@ -96,20 +95,13 @@ def convert(src_path, out_path):
 
 
 def main():
-    version = export.model_version()
-    if len(sys.argv) < 2:
-        raise SystemExit(__doc__)
-    src = os.path.abspath(sys.argv[1])
-    out = export.output_dir(sys.argv[2] if len(sys.argv) > 2 else None)
+    version, src, out = export.derived_args(__doc__)
     os.makedirs(out, exist_ok=True)
     report = convert(os.path.join(src, "model.onnx"), os.path.join(out, "model.onnx"))
-    with open(os.path.join(src, "manifest.json"), encoding="utf-8") as f:
-        base = json.load(f)
     kept = ", ".join(k[:-1] for k in keep_uint8()) or "none"
-    base["description"] = (base["description"].rstrip() + f" Weights then made int8 by pair_safe.py from {base['version']} "
-                           f"(adjacent same-sign pairs capped at |w1|+|w2| <= {PAIR_LIMIT}, so uint8 x int8 kernels "
-                           f"cannot saturate; depthwise unchanged; uint8 kept: {kept}).")
-    export.write_manifest(out, version, base=base)
+    export.write_derived_manifest(src, out, version, "Weights then made int8 by pair_safe.py from {source} "
+                                  f"(adjacent same-sign pairs capped at |w1|+|w2| <= {PAIR_LIMIT}, so uint8 x int8 "
+                                  f"kernels cannot saturate; depthwise unchanged; uint8 kept: {kept}).")
     check = subprocess.run(["node", os.path.join(C.HERE, "int8_exact.cjs"), os.path.join(src, "model.onnx"),
                             os.path.join(out, "model.onnx")], check=True, cwd=C.REPO, capture_output=True, text=True)
     capped = sum(r.get("capped", 0) for r in report)

@@ -28,7 +28,6 @@ import json
 import os
 import pickle
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
@@ -185,11 +184,7 @@ def weight_type():
 
 
 def main():
-    version = export.model_version()
-    if len(sys.argv) < 2:
-        raise SystemExit(__doc__)
-    src = os.path.abspath(sys.argv[1])
-    out = export.output_dir(sys.argv[2] if len(sys.argv) > 2 else None)
+    version, src, out = export.derived_args(__doc__)
     stat = os.environ.get("CALIB_STAT", "p99999")
     if stat not in ("p99999", "max"):
         raise SystemExit(f"CALIB_STAT must be p99999 or max, got {stat!r}")
@@ -200,13 +195,10 @@ def main():
         ranges, n_clips, secs = calibrate(src_model, names, tmp)
     os.makedirs(out, exist_ok=True)
     n = quantise(src_model, ranges, os.path.join(out, "model.onnx"), stat, keep)
-    with open(os.path.join(src, "manifest.json"), encoding="utf-8") as f:
-        base = json.load(f)
     weights = "int8 per-channel weights" if weight_type() == "int8" else \
         "8-bit per-channel weights stored as uint8 (zero point 128: the same logits on every CPU)"
-    base["description"] = (base["description"].rstrip() + f" Encoder quantised to int8 (QDQ: {weights}, uint8 "
-                           "per-tensor activations calibrated on training audio); front end and head float32.")
-    export.write_manifest(out, version, base=base)
+    export.write_derived_manifest(src, out, version, f"Encoder quantised to int8 (QDQ: {weights}, uint8 "
+                                  "per-tensor activations calibrated on training audio); front end and head float32.")
     print(json.dumps({"source": os.path.relpath(src, C.REPO), "out": os.path.relpath(out, C.REPO), "quantizedTensors": n,
                       "calibration": {"clips": n_clips, "seconds": round(secs, 1), "stat": stat},
                       "floatLayers": [k[:-1] for k in keep],
