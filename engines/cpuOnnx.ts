@@ -62,7 +62,7 @@ export class CpuOnnxEngine implements Engine {
    * warm the session up.
    *
    * @example
-   * const engine = await CpuOnnxEngine.load(readModelFolder('models/letters-ctc-1.7.2'));
+   * const engine = await CpuOnnxEngine.load(readModelFolder('models/letters-ctc-1.7.3'));
    */
   static async load(folder: ModelFolder, options: CpuOnnxOptions = {}): Promise<CpuOnnxEngine> {
     const started = performance.now();

@@ -26,7 +26,7 @@ export interface EngineConfig {
 }
 
 /** The bundled default model, relative to the project root. */
-export const BUNDLED_MODEL = 'models/letters-ctc-1.7.2';
+export const BUNDLED_MODEL = 'models/letters-ctc-1.7.3';
 
 /** The project root (the folder holding package.json), from source or from dist/. */
 export function projectRoot(): string {

@@ -130,7 +130,7 @@ export function parseManifest(value: unknown, source: string): ModelManifest {
  * Reads `<dir>/manifest.json` and `<dir>/model.onnx` and checks the model's sha256.
  *
  * @example
- * const model = readModelFolder('models/letters-ctc-1.7.2');
+ * const model = readModelFolder('models/letters-ctc-1.7.3');
  */
 export function readModelFolder(dir: string): ModelFolder {
   const manifestPath = join(dir, 'manifest.json');

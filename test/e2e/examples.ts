@@ -79,7 +79,7 @@ function readCpuinfo(): string | undefined {
 
 /**
  * known-misses.json: the bundled model's misjudged example items, per int8 kernel family — or, for
- * a model whose arithmetic is the same on every CPU (float, or int8 with uint8 weights: quantize.py),
+ * a model whose arithmetic is the same on every CPU (float, int8 with uint8 weights: quantize.py, or pair-capped int8: pair_safe.py),
  * one list under `all`.
  */
 export interface KnownMisses {

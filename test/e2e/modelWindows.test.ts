@@ -9,12 +9,13 @@ import { decodeWav, padWithNeighbours, readWavHeader, resample } from '../../cor
 import { normalizeForModel, readModelFolder } from '../../core/model';
 import { assembleLogits, type ModelWindow, modelWindows, windowInput } from '../../core/pipeline/modelWindows';
 import { CpuOnnxEngine } from '../../engines/cpuOnnx';
+import { BUNDLED_MODEL } from '../../engines/factory';
 
 const ROOT = join(__dirname, '..', '..');
 
 it('own frames from the windows equal those of the whole padded phrase (09-mixed-espeak-john)', async () => {
   const dir = join(ROOT, 'examples', '09-mixed-espeak-john');
-  const model = readModelFolder(join(ROOT, 'models', 'letters-ctc-1.7.2'));
+  const model = readModelFolder(join(ROOT, BUNDLED_MODEL));
   const { manifest } = model;
   expect(manifest.contextSec).toBe(1);
   const engine = await CpuOnnxEngine.load(model);

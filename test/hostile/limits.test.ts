@@ -15,6 +15,7 @@ import { readModelFolder } from '../../core/model';
 import { parseActivity, scoreActivity } from '../../core/pipeline';
 import { buildCostTable, judgePhrases, secondLookConfig } from '../../core/scoring';
 import { CpuOnnxEngine } from '../../engines/cpuOnnx';
+import { BUNDLED_MODEL } from '../../engines/factory';
 import { memoryAudio } from '../support/memoryAudio';
 import { craftWave, framesForElements, writeTestModel } from '../support/testModel';
 
@@ -131,7 +132,7 @@ function scoreLongFilesInChild(phrases: number): { outcome: string; reads: numbe
     const { loadDefaultCatalog } = require('./core/items/index.ts');
     const { encodeWav } = require('./core/audio/index.ts');
     (async () => {
-      const engine = await CpuOnnxEngine.load(readModelFolder('models/letters-ctc-1.7.2'));
+      const engine = await CpuOnnxEngine.load(readModelFolder('${BUNDLED_MODEL}'));
       const wave = new Float32Array(600 * 16000);
       for (let i = 0; i < wave.length; i++) wave[i] = 0.1 * Math.sin(i / 7);
       const bytes = encodeWav(wave, 16000, 'pcm16');

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { ConfigError, ModelError } from '../../core/errors';
 import { MAX_MANIFEST_BYTES, readModelFolder } from '../../core/model';
 import { CpuOnnxEngine } from '../../engines/cpuOnnx';
+import { BUNDLED_MODEL } from '../../engines/factory';
 import { checkModel } from '../../handlers/cli/modelCheck';
 import { buildOnnxModel } from '../support/onnxBuilder';
 import { TEST_STRIDE, TEST_VOCAB, writeTestModel } from '../support/testModel';
@@ -152,7 +153,7 @@ describe('the model folder reader reads regular files of bounded size only (whoe
 describe('a manifest contextSec smaller than the receptive field (the bundled model reaches about 0.9 s)', () => {
   const withContext = (contextSec: number) => {
     const dir = mkdtempSync(join(tmpdir(), 'model-ctx-'));
-    const bundled = join(__dirname, '..', '..', 'models', 'letters-ctc-1.7.2');
+    const bundled = join(__dirname, '..', '..', BUNDLED_MODEL);
     copyFileSync(join(bundled, 'model.onnx'), join(dir, 'model.onnx'));
     const manifest = JSON.parse(readFileSync(join(bundled, 'manifest.json'), 'utf8'));
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, contextSec }));

@@ -4,7 +4,8 @@
  * int8 kernel family (test/e2e/examples.ts `int8Kernels`; the other families' lists are kept while
  * the model is the same). Run after retraining, and once on each family:
  * `npx tsx tools/examples/misses.ts`. With `--every-cpu`, for a model whose arithmetic does not depend
- * on the CPU (float, or int8 with uint8 weights, quantize.py's default), one list under `all`.
+ * on the CPU (float, int8 with uint8 weights, quantize.py's default, or pair-capped int8 weights,
+ * pair_safe.py), one list under `all`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

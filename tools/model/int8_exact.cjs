@@ -5,7 +5,9 @@
 //
 //   node tools/model/int8_exact.cjs <model.onnx> [...]    (after `npm run build`)
 //
-// Prints one JSON object per model: {model, phrases, frames, max, mean, argmaxAgree}.
+// Prints one JSON object per model: {model, phrases, frames, max, mean, argmaxAgree, against}.
+// REFERENCE=<float.onnx> compares against that model instead (how far quantisation moved the
+// logits); ROWS=<rows.f32> (beside rows.json: lengths) replaces the example phrases with those rows.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -37,10 +39,19 @@ function phrases() {
   return out;
 }
 
-async function compare(model, rows) {
-  const open = (level) => ort.InferenceSession.create(model, { graphOptimizationLevel: level, intraOpNumThreads: 1 });
-  const integer = await open('all');
-  const float = await open('disabled');
+/** Rows of `ROWS` (a rows.f32 of float32 rows end to end, beside rows.json with their lengths). */
+function rowsFile(file) {
+  const buf = fs.readFileSync(file);
+  const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  const lengths = JSON.parse(fs.readFileSync(file.replace(/\.f32$/, '.json'), 'utf8'));
+  let at = 0;
+  return lengths.map((n) => all.subarray(at, (at += n)));
+}
+
+async function compare(model, rows, reference) {
+  const open = (file, level) => ort.InferenceSession.create(file, { graphOptimizationLevel: level, intraOpNumThreads: 1 });
+  const integer = await open(model, 'all');
+  const float = reference ? await open(reference, 'all') : await open(model, 'disabled');
   let max = 0;
   let sum = 0;
   let n = 0;
@@ -72,10 +83,10 @@ async function compare(model, rows) {
 
 async function main() {
   const models = process.argv.slice(2);
-  if (models.length === 0) throw new Error('usage: int8_exact.cjs <model.onnx> [...]');
-  const rows = phrases();
+  if (models.length === 0) throw new Error('usage: [REFERENCE=float.onnx] [ROWS=rows.f32] int8_exact.cjs <model.onnx> [...]');
+  const rows = process.env.ROWS ? rowsFile(process.env.ROWS) : phrases();
   const results = [];
-  for (const m of models) results.push(await compare(m, rows));
+  for (const m of models) results.push({ ...(await compare(m, rows, process.env.REFERENCE)), against: process.env.REFERENCE ?? 'float QDQ' });
   process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results)}\n`);
 }
 

@@ -56,15 +56,20 @@ def calibration_rows():
             rc = pickle.load(f)
         pick += [rc[i] for i in rng.choice(len(rc), min(len(rc), int(os.environ.get("CALIB_REAL", "150"))), replace=False)]
     rng.shuffle(pick)
+    return pack_rows(pick), len(pick)
+
+
+def pack_rows(clips, seconds=10):
+    """Clips end to end with 0.3 s gaps, cut into normalised float32 rows of just over `seconds`."""
     rows, cur, gap = [], [], np.zeros(int(0.3 * C.SR), np.float32)
-    for c in pick:
+    for c in clips:
         cur += [c["audio"].astype(np.float32), gap]
-        if sum(len(a) for a in cur) > 10 * C.SR:
+        if sum(len(a) for a in cur) > seconds * C.SR:
             rows.append(normalise(np.concatenate(cur)).astype(np.float32))
             cur = []
     if cur:
         rows.append(normalise(np.concatenate(cur)).astype(np.float32))
-    return rows, len(pick)
+    return rows
 
 
 def float_layers():
