@@ -4,6 +4,8 @@ import { MAX_ENGINE_THREADS } from '../../core/config/settings';
 import { ConfigError, ModelCheckCode, ModelError } from '../../core/errors';
 import { loadDefaultCatalog } from '../../core/items';
 import { mapVocabulary, readModelFolder } from '../../core/model';
+import type { Int8Layer, Int8Report } from '../../core/model/int8Weights';
+import { int8Report } from '../../core/model/int8Weights';
 import { normalizeForModel } from '../../core/model/preprocess';
 import { CpuOnnxEngine } from '../../engines/cpuOnnx';
 import { printable } from './printable';
@@ -37,6 +39,7 @@ export async function checkModel(dir: string, threadsFlag?: string): Promise<num
   const engine = await CpuOnnxEngine.load(folder, { intraOpThreads: threads });
   try {
     say(`  loaded and warmed up in ${engine.loadMs.toFixed(0)} ms; graph matches the manifest (names, classes, frame stride)`);
+    say(`  ${exactness(int8Report(folder.onnx, `${dir}/model.onnx`))}`);
     const second = m.sampleRate;
     const silence = new Float32Array(second);
     const tone = Float32Array.from({ length: second }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 440 * i) / m.sampleRate));
@@ -58,4 +61,21 @@ export async function checkModel(dir: string, threadsFlag?: string): Promise<num
   }
   say('model check passed');
   return 0;
+}
+
+/** One line on whether the model's integer sums are the same on every CPU (core/model/int8Weights). */
+export function exactness(report: Int8Report): string {
+  const { layers } = report;
+  if (layers.length === 0) return 'no int8 convolution weights: the same logits on every CPU, up to float rounding';
+  const count = (kind: Int8Layer['kind']) => layers.filter((l) => l.kind === kind).length;
+  const kinds = `${count('int8')} int8, ${count('depthwise')} depthwise int8, ${count('uint8')} uint8`;
+  if (!report.dependsOnCpu) return `int8 convolution weights (${kinds}), no weight pair over the AVX2 cap: integer sums exact on every CPU`;
+  const over = layers.filter((l) => l.overCap > 0);
+  const overCap = over.reduce((n, l) => n + l.overCap, 0);
+  const pairs = layers.reduce((n, l) => n + l.pairs, 0);
+  return (
+    `warning: int8 convolution weights (${kinds}) whose sums depend on the CPU: ${overCap} of ${pairs} weight pairs in ${over.length} layers ` +
+    "can saturate AVX2's 16-bit pair sums, so x86 CPUs without VNNI give other logits (and can give other verdicts) than VNNI CPUs; " +
+    'uint8 weights (tools/model/quantize.py) or pair-capped int8 weights (tools/model/pair_safe.py) are exact everywhere'
+  );
 }

@@ -54,6 +54,16 @@ describe('a manifest whose frameStride contradicts the graph (checksum matching)
     expect(check.code).toBe(0);
     expect(check.out).toMatch(/frame stride\)\n[\s\S]*model check passed/);
   });
+
+  it('says whether int8 weights give the same sums on every CPU, and warns (still passing) where they do not', async () => {
+    const bundled = await modelCheck(join(__dirname, '..', '..', BUNDLED_MODEL));
+    expect(bundled.code).toBe(0);
+    expect(bundled.out).toMatch(/\n {2}int8 convolution weights \(12 int8, 12 depthwise int8, 1 uint8\), no weight pair over the AVX2 cap: integer sums exact on every CPU\n/);
+    const plain = await modelCheck(join(__dirname, '..', '..', 'models', 'letters-ctc-1.7.1'));
+    expect(plain.code).toBe(0);
+    expect(plain.out).toMatch(/\n {2}warning: int8 convolution weights .* whose sums depend on the CPU: [1-9]\d* of \d+ weight pairs in 13 layers/);
+    expect(plain.out).toMatch(/model check passed/);
+  });
 });
 
 describe('a manifest sample rate outside 8–48 kHz is refused before anything is allocated from it', () => {
