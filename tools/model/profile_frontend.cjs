@@ -12,6 +12,9 @@
 //     --profile-runs 5          runs of a separate profiling session per model (0: no op breakdown)
 //     --nodes 0                 also list the N slowest nodes of each profile
 //     --json <file>             also write the figures as JSON
+//   With no model: `npm run bench:model` (after `npm run build`) — the model folder of --baseline
+//   [models/letters-ctc-1.7.2, the bundled model before 1.7.3] against the bundled model, written
+//   to bench-results/model.json.
 //
 // Prints, per model, the median / min / mean ms of session.run and each op type's share of the
 // profiled kernel time; with two or more models, each one's median relative to the first.
@@ -25,7 +28,7 @@ const SR = 16000;
 const REPO = path.resolve(__dirname, '..', '..');
 
 function parseArgs(argv) {
-  const opts = { batch: 10, seconds: 11, runs: 20, warmup: 3, threads: 1, profileRuns: 5, nodes: 0, arena: false, json: null, models: [] };
+  const opts = { batch: 10, seconds: 11, runs: 20, warmup: 3, threads: 1, profileRuns: 5, nodes: 0, arena: false, json: null, baseline: 'models/letters-ctc-1.7.2', models: [] };
   const numeric = {
     '--batch': 'batch',
     '--seconds': 'seconds',
@@ -43,6 +46,8 @@ function parseArgs(argv) {
       opts[numeric[a]] = v;
     } else if (a === '--arena') {
       opts.arena = true;
+    } else if (a === '--baseline') {
+      opts.baseline = argv[++i];
     } else if (a === '--json') {
       opts.json = argv[++i];
     } else if (a.startsWith('--')) {
@@ -51,7 +56,15 @@ function parseArgs(argv) {
       opts.models.push(a);
     }
   }
-  if (opts.models.length === 0) throw new Error('give at least one model.onnx');
+  if (opts.models.length === 0) {
+    // `npm run bench:model`: the bundled model against the baseline, into bench-results/model.json.
+    const bundled = require(path.join(REPO, 'dist', 'engines', 'factory.js')).BUNDLED_MODEL;
+    opts.models = [path.join(REPO, opts.baseline, 'model.onnx'), path.join(REPO, bundled, 'model.onnx')];
+    if (!opts.json) {
+      fs.mkdirSync(path.join(REPO, 'bench-results'), { recursive: true });
+      opts.json = path.join(REPO, 'bench-results', 'model.json');
+    }
+  }
   return opts;
 }
 
