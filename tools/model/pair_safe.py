@@ -104,7 +104,19 @@ def rows_mode():
     return mode
 
 
-def compensated(w, scale, h, damp=float(os.environ.get("GPTQ_DAMP", "0.05")), reach=72):
+def gptq_damp():
+    """`GPTQ_DAMP` [0.05]: the share of the Hessian's mean diagonal added before inverting (> 0)."""
+    text = os.environ.get("GPTQ_DAMP", "0.05")
+    try:
+        damp = float(text)
+    except ValueError:
+        damp = -1.0
+    if not damp > 0:
+        raise SystemExit(f"GPTQ_DAMP={text}: expected a positive number such as 0.05")
+    return damp
+
+
+def compensated(w, scale, h, damp=None, reach=72):
     """Int8 weights [cout, cin] of the float weights `w` (per-row `scale`) with the pair cap applied
     in the loop (GPTQ-style): input channels are rounded a pair at a time, the pair's two values
     chosen together as the feasible pair that least raises the layer's output error on the
@@ -115,6 +127,7 @@ def compensated(w, scale, h, damp=float(os.environ.get("GPTQ_DAMP", "0.05")), re
     if cin % 2:
         raise SystemExit(f"compensated: {cin} input channels, expected an even number")
     work = w / scale[:, None]
+    damp = gptq_damp() if damp is None else damp
     h = h + damp * np.mean(np.diag(h)) * np.eye(cin)
     u = np.linalg.cholesky(np.linalg.inv(h)).T  # upper: inv(h) = u.T @ u
     q = np.zeros((cout, cin), np.int32)
@@ -210,12 +223,13 @@ def convert(src_path, out_path, float_model=None):
 
 def main():
     version, src, out = export.derived_args(__doc__)
-    os.makedirs(out, exist_ok=True)
     float_model = os.environ.get("COMPENSATE_FROM")
     if float_model:
         float_model = os.path.abspath(float_model)
         if not os.path.exists(os.path.join(float_model, "model.onnx")):
             raise SystemExit(f"COMPENSATE_FROM={float_model}: no model.onnx there (give the float model folder)")
+        gptq_damp(), rows_mode()  # refuse a bad setting before any work
+    os.makedirs(out, exist_ok=True)
     report = convert(os.path.join(src, "model.onnx"), os.path.join(out, "model.onnx"), float_model)
     kept = ", ".join(k[:-1] for k in keep_uint8()) or "none"
     rows = "output channels whose rounding broke the cap" if rows_mode() == "capped" else "every output channel"
