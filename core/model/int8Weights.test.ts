@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLED_MODEL } from '../../engines/factory';
 import { exactness } from '../../handlers/cli/modelCheck';
+import { ProtoWriter } from '../../test/support/onnxBuilder';
 import { int8Report, pairsOverCap } from './int8Weights';
 
 const ROOT = join(__dirname, '..', '..');
@@ -16,11 +17,59 @@ describe('pairsOverCap (the AVX2 vpmaddubsw saturation rule)', () => {
     expect(pairsOverCap(int8([127, -128, 0, 127]), [1, 4, 1])).toEqual({ overCap: 0, pairs: 2 });
   });
 
+  it('reads an odd channel count in reduction order, tap-major: the last channel of a tap pairs with the next tap', () => {
+    // [cout 1, cin 3, taps 2] row-major. Tap-major order of (100, 1 | 1, 1 | 100, 100) is 100, 1, 100,
+    // 1, 1, 100: no pair over; of (1, 100 | 1, 1 | 100, 1) it is 1, 1, 100, 100, 1, 1: the middle pair
+    // joins c2's first tap with c0's second and is over.
+    expect(pairsOverCap(int8([100, 1, 1, 1, 100, 100]), [1, 3, 2])).toEqual({ overCap: 0, pairs: 3 });
+    expect(pairsOverCap(int8([1, 100, 1, 1, 100, 1]), [1, 3, 2])).toEqual({ overCap: 1, pairs: 3 });
+  });
+
   it('pairs input channels at the same kernel tap, not neighbouring taps', () => {
     // [cout 1, cin 2, taps 2] row-major: channel 0 taps (100, 0), channel 1 taps (100, 0)
     expect(pairsOverCap(int8([100, 0, 100, 0]), [1, 2, 2])).toEqual({ overCap: 1, pairs: 2 });
     // the same values along one channel's taps are not a pair
     expect(pairsOverCap(int8([100, 100, 0, 0]), [1, 2, 2])).toEqual({ overCap: 0, pairs: 2 });
+  });
+});
+
+/** A QDQ graph with one Conv whose weight is the int8 initializer `w` (int32_data, as ONNX allows). */
+function qdqConv(values: number[], dims: number[], options: { raw?: boolean; extraOp?: string } = {}): Uint8Array {
+  const weight = new ProtoWriter().string(8, 'w').varint(2, 3);
+  for (const d of dims) weight.varint(1, d);
+  if (options.raw) weight.bytes(9, int8(values));
+  else for (const v of values) weight.varint(5, v);
+  const node = (op: string, inputs: string[], output: string) => {
+    const n = new ProtoWriter();
+    for (const i of inputs) n.string(1, i);
+    return n.string(2, output).string(4, op);
+  };
+  const graph = new ProtoWriter()
+    .message(1, node('DequantizeLinear', ['w', 's', 'z'], 'w_dq'))
+    .message(1, node('Conv', ['x', 'w_dq'], 'y'))
+    .message(5, weight);
+  if (options.extraOp) graph.message(1, node(options.extraOp, ['y'], 'z2'));
+  return new ProtoWriter().varint(1, 8).message(7, graph).finish();
+}
+
+describe('int8Report on crafted graphs', () => {
+  it('reads negative weights stored as int32_data (10-byte varints), and raw bytes alike', () => {
+    for (const raw of [false, true]) {
+      const r = int8Report(qdqConv([-100, -100, 5, -5], [1, 4, 1], { raw }), 'crafted.onnx');
+      expect(r.layers).toEqual([{ weight: 'w', kind: 'int8', overCap: 1, pairs: 2 }]);
+      expect(r.dependsOnCpu).toBe(true);
+    }
+  });
+
+  it('refuses a weight whose data is not in the file, naming the file and the weight', () => {
+    expect(() => int8Report(qdqConv([1, 2], [1, 4, 1]), 'short.onnx')).toThrow(/^short\.onnx: weight w holds 2 bytes for 1 × 4 × 1 values/);
+  });
+
+  it('names integer ops it does not analyse instead of calling the model exact', () => {
+    const r = int8Report(qdqConv([1, 2, 3, 4], [1, 4, 1], { raw: true, extraOp: 'MatMulInteger' }), 'mixed.onnx');
+    expect(r.dependsOnCpu).toBe(false);
+    expect(r.unchecked).toEqual(['MatMulInteger']);
+    expect(exactness(r)).toMatch(/exact on every CPU; integer ops not checked here, whose sums may depend on the CPU: MatMulInteger$/);
   });
 });
 
@@ -31,6 +80,7 @@ describe('int8Report on the shipped models', () => {
     expect(dense.length).toBeGreaterThan(0);
     expect(dense.every((l) => l.overCap === 0 && l.pairs > 0)).toBe(true);
     expect(r.dependsOnCpu).toBe(false);
+    expect(r.unchecked).toEqual([]);
     expect(exactness(r)).toMatch(/no weight pair over the AVX2 cap: integer sums exact on every CPU$/);
   });
 
@@ -48,7 +98,8 @@ describe('int8Report on the shipped models', () => {
     expect(u8.dependsOnCpu).toBe(false);
     const float = report('models/letters-ctc-1.7.0');
     expect(float.layers).toEqual([]);
-    expect(exactness(float)).toMatch(/^no int8 convolution weights/);
+    expect(float.unchecked).toEqual([]);
+    expect(exactness(float)).toMatch(/^no int8 weights: the same logits on every CPU/);
   });
 
   it('a truncated file is a RangeError naming it', () => {

@@ -29,7 +29,15 @@ export interface Int8Report {
   readonly layers: readonly Int8Layer[];
   /** True when some dense int8 weight pair can saturate AVX2's 16-bit pair sums. */
   readonly dependsOnCpu: boolean;
+  /**
+   * Integer ops this check does not analyse (`QLinearConv`, `ConvInteger`, `MatMulInteger`,
+   * `QLinearMatMul`, or a `DequantizeLinear` of an 8-bit initializer feeding something other than a
+   * `Conv`'s weight): their sums may depend on the CPU. Empty when every 8-bit weight was checked.
+   */
+  readonly unchecked: readonly string[];
 }
+
+const INTEGER_OPS = new Set(['QLinearConv', 'ConvInteger', 'MatMulInteger', 'QLinearMatMul']);
 
 /** The largest |w1| + |w2| of a same-sign pair that `vpmaddubsw` sums without saturating. */
 export const PAIR_LIMIT = 128;
@@ -40,8 +48,10 @@ const ONNX_UINT8 = 2;
 interface Field {
   readonly field: number;
   readonly wire: number;
-  /** Varint value (wire 0). */
+  /** Varint value (wire 0; exact up to 2^53). */
   readonly value: number;
+  /** The varint's low 32 bits as a signed int32 (a negative int32 is a 10-byte varint). */
+  readonly int32: number;
   /** Bytes (wire 2). */
   readonly bytes: Uint8Array;
 }
@@ -49,13 +59,16 @@ interface Field {
 /** The fields of one protobuf message, in order (wire types 0, 1, 2 and 5; groups are refused). */
 function* fields(buf: Uint8Array, where: string): Generator<Field> {
   let at = 0;
+  let low = 0;
   const varint = (): number => {
     let result = 0;
     let scale = 1;
-    for (;;) {
+    low = 0;
+    for (let shift = 0; ; shift += 7) {
       if (at >= buf.length) throw new RangeError(`${where}: truncated protobuf varint`);
       const byte = buf[at++] as number;
       result += (byte & 0x7f) * scale;
+      if (shift < 32) low |= (byte & 0x7f) << shift;
       if (byte < 0x80) return result;
       scale *= 128;
     }
@@ -65,11 +78,12 @@ function* fields(buf: Uint8Array, where: string): Generator<Field> {
     const field = Math.floor(key / 8);
     const wire = key % 8;
     if (wire === 0) {
-      yield { field, wire, value: varint(), bytes: new Uint8Array(0) };
+      const value = varint();
+      yield { field, wire, value, int32: low | 0, bytes: new Uint8Array(0) };
     } else if (wire === 2) {
       const length = varint();
       if (at + length > buf.length) throw new RangeError(`${where}: truncated protobuf field ${field}`);
-      yield { field, wire, value: 0, bytes: buf.subarray(at, at + length) };
+      yield { field, wire, value: 0, int32: 0, bytes: buf.subarray(at, at + length) };
       at += length;
     } else if (wire === 1 || wire === 5) {
       at += wire === 1 ? 8 : 4;
@@ -81,10 +95,10 @@ function* fields(buf: Uint8Array, where: string): Generator<Field> {
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-/** Packed or single varints of a repeated integer field. */
-function ints(f: Field, where: string): number[] {
-  if (f.wire === 0) return [f.value];
-  return [...fields(prefixed(f.bytes), where)].map((x) => x.value);
+/** Packed or single varints of a repeated integer field (`int32`: as signed 32-bit values). */
+function ints(f: Field, where: string, int32 = false): number[] {
+  if (f.wire === 0) return [int32 ? f.int32 : f.value];
+  return [...fields(prefixed(f.bytes), where)].map((x) => (int32 ? x.int32 : x.value));
 }
 
 /** Packed varints re-keyed as field 1 so `fields` can read them. */
@@ -123,7 +137,7 @@ function readTensor(buf: Uint8Array, where: string): [string, Tensor] {
     else if (f.field === 2) type = f.value;
     else if (f.field === 8) name = text(f.bytes);
     else if (f.field === 9) data = f.bytes;
-    else if (f.field === 5) int32Data.push(...ints(f, where));
+    else if (f.field === 5) int32Data.push(...ints(f, where, true));
   }
   if (data.length === 0 && int32Data.length) data = Uint8Array.from(int32Data, (v) => v & 0xff);
   return [name, { dims, type, data }];
@@ -151,21 +165,26 @@ function readNode(buf: Uint8Array, where: string): Node {
   return { op, inputs, outputs, group };
 }
 
-/** Dense int8 weights [cout, cin, taps...] (row-major bytes): same-sign pairs over the cap. */
+/**
+ * Dense int8 weights [cout, cin, taps...] (row-major bytes): same-sign pairs over the cap. Each
+ * output channel's weights are read in onnxruntime's reduction order, tap-major (index t·cin + c),
+ * and paired (0, 1), (2, 3), …; an odd last weight pairs with zero and cannot saturate. With an even
+ * `cin` the pairs are input channels 2j, 2j + 1 of one tap (as tools/model/pair_safe.py caps them).
+ */
 export function pairsOverCap(data: Uint8Array, dims: readonly number[]): { overCap: number; pairs: number } {
   const [cout = 0, cin = 0, ...rest] = dims;
   const taps = rest.reduce((a, b) => a * b, 1);
   const w = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
+  const at = (o: number, r: number) => w[(o * cin + (r % cin)) * taps + Math.floor(r / cin)] as number;
+  const length = cin * taps;
   let overCap = 0;
   let pairs = 0;
   for (let o = 0; o < cout; o++) {
-    for (let c = 0; c + 1 < cin; c += 2) {
-      for (let t = 0; t < taps; t++) {
-        const a = w[(o * cin + c) * taps + t] as number;
-        const b = w[(o * cin + c + 1) * taps + t] as number;
-        pairs++;
-        if (((a > 0 && b > 0) || (a < 0 && b < 0)) && Math.abs(a) + Math.abs(b) > PAIR_LIMIT) overCap++;
-      }
+    for (let r = 0; r + 1 < length; r += 2) {
+      const a = at(o, r);
+      const b = at(o, r + 1);
+      pairs++;
+      if (((a > 0 && b > 0) || (a < 0 && b < 0)) && Math.abs(a) + Math.abs(b) > PAIR_LIMIT) overCap++;
     }
   }
   return { overCap, pairs };
@@ -192,16 +211,31 @@ export function int8Report(onnx: Uint8Array, where: string): Int8Report {
   const dequantised = new Map<string, Node>();
   for (const n of nodes) if (n.op === 'DequantizeLinear' && n.outputs[0]) dequantised.set(n.outputs[0], n);
   const layers: Int8Layer[] = [];
+  const checked = new Set<string>();
   for (const conv of nodes) {
     if (conv.op !== 'Conv') continue;
     const dq = dequantised.get(conv.inputs[1] ?? '');
     const weight = dq?.inputs[0] ?? '';
     const t = tensors.get(weight);
     if (!dq || !t || (t.type !== ONNX_INT8 && t.type !== ONNX_UINT8)) continue;
+    const size = t.dims.reduce((a, b) => a * b, 1);
+    if (t.data.length !== size) {
+      throw new RangeError(`${where}: weight ${weight} holds ${t.data.length} bytes for ${t.dims.join(' × ')} values (external or missing data is not read)`);
+    }
+    checked.add(dq.outputs[0] ?? '');
     const cin = t.dims[1] ?? 0;
     if (t.type === ONNX_UINT8) layers.push({ weight, kind: 'uint8', overCap: 0, pairs: 0 });
     else if (cin === 1 && conv.group > 1) layers.push({ weight, kind: 'depthwise', overCap: 0, pairs: 0 });
     else layers.push({ weight, kind: 'int8', ...pairsOverCap(t.data, t.dims) });
   }
-  return { layers, dependsOnCpu: layers.some((l) => l.overCap > 0) };
+  const unchecked = new Set<string>();
+  for (const n of nodes) {
+    if (INTEGER_OPS.has(n.op)) unchecked.add(n.op);
+    const t = n.op === 'DequantizeLinear' ? tensors.get(n.inputs[0] ?? '') : undefined;
+    if (t && (t.type === ONNX_INT8 || t.type === ONNX_UINT8) && !checked.has(n.outputs[0] ?? '')) {
+      const users = nodes.filter((m) => m.inputs.includes(n.outputs[0] ?? '')).map((m) => m.op);
+      unchecked.add(`DequantizeLinear → ${[...new Set(users)].join('/') || 'nothing'}`);
+    }
+  }
+  return { layers, dependsOnCpu: layers.some((l) => l.overCap > 0), unchecked: [...unchecked] };
 }

@@ -65,17 +65,20 @@ export async function checkModel(dir: string, threadsFlag?: string): Promise<num
 
 /** One line on whether the model's integer sums are the same on every CPU (core/model/int8Weights). */
 export function exactness(report: Int8Report): string {
-  const { layers } = report;
-  if (layers.length === 0) return 'no int8 convolution weights: the same logits on every CPU, up to float rounding';
+  const { layers, unchecked } = report;
+  const others = unchecked.length ? `; integer ops not checked here, whose sums may depend on the CPU: ${unchecked.join(', ')}` : '';
+  if (layers.length === 0) {
+    return unchecked.length ? `no QDQ int8 convolution weights${others}` : 'no int8 weights: the same logits on every CPU, up to float rounding';
+  }
   const count = (kind: Int8Layer['kind']) => layers.filter((l) => l.kind === kind).length;
   const kinds = `${count('int8')} int8, ${count('depthwise')} depthwise int8, ${count('uint8')} uint8`;
-  if (!report.dependsOnCpu) return `int8 convolution weights (${kinds}), no weight pair over the AVX2 cap: integer sums exact on every CPU`;
+  if (!report.dependsOnCpu) return `int8 convolution weights (${kinds}), no weight pair over the AVX2 cap: integer sums exact on every CPU${others}`;
   const over = layers.filter((l) => l.overCap > 0);
   const overCap = over.reduce((n, l) => n + l.overCap, 0);
   const pairs = layers.reduce((n, l) => n + l.pairs, 0);
   return (
     `warning: int8 convolution weights (${kinds}) whose sums depend on the CPU: ${overCap} of ${pairs} weight pairs in ${over.length} layers ` +
     "can saturate AVX2's 16-bit pair sums, so x86 CPUs without VNNI give other logits (and can give other verdicts) than VNNI CPUs; " +
-    'uint8 weights (tools/model/quantize.py) or pair-capped int8 weights (tools/model/pair_safe.py) are exact everywhere'
+    `uint8 weights (tools/model/quantize.py) or pair-capped int8 weights (tools/model/pair_safe.py) are exact everywhere${others}`
   );
 }

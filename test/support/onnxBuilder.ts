@@ -3,7 +3,7 @@
  * Only the fields the test graphs use are written.
  */
 
-class ProtoWriter {
+export class ProtoWriter {
   private readonly parts: number[] = [];
   varint(field: number, value: number | bigint): this {
     this.key(field, 0);

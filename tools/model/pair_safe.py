@@ -122,7 +122,7 @@ def compensated(w, scale, h, damp=None, reach=72):
     chosen together as the feasible pair that least raises the layer's output error on the
     calibration inputs (first value within `reach` of its rounding, second its best rounding under
     the cap), and the pair's error spread over the channels not yet rounded through the inverse input
-    Hessian `h`. Returns (weights, pairs capped: those whose plain rounding was infeasible)."""
+    Hessian `h`. Returns the weights."""
     cout, cin = w.shape
     if cin % 2:
         raise SystemExit(f"compensated: {cin} input channels, expected an even number")
@@ -131,7 +131,6 @@ def compensated(w, scale, h, damp=None, reach=72):
     h = h + damp * np.mean(np.diag(h)) * np.eye(cin)
     u = np.linalg.cholesky(np.linalg.inv(h)).T  # upper: inv(h) = u.T @ u
     q = np.zeros((cout, cin), np.int32)
-    capped = 0
     steps = np.arange(-reach, reach + 1)
     for i in range(0, cin, 2):
         w1 = work[:, i]
@@ -145,19 +144,18 @@ def compensated(w, scale, h, damp=None, reach=72):
         loss = e1 ** 2 + ((w2 - q2) / u[i + 1, i + 1]) ** 2
         best = np.argmin(loss, 1)
         rows = np.arange(cout)
-        r1, r2 = np.rint(w1), np.rint(work[:, i + 1])
-        capped += int(np.sum((np.sign(r1) == np.sign(r2)) & (np.abs(r1) + np.abs(r2) > PAIR_LIMIT)))
         for j, col in ((i, q1[rows, best]), (i + 1, q2[rows, best])):
             q[:, j] = col
             err = (work[:, j] - col) / u[j, j]
             work[:, j + 1:] -= np.outer(err, u[j, j + 1:])
-    return q, capped
+    return q
 
 
 def over_cap(w):
-    """[cout] True where a row of int8 weights [cout, cin] has an adjacent same-sign pair over the cap."""
+    """[cout, cin / 2] True where the pair (2j, 2j + 1) of int8 weights [cout, cin] has the same sign
+    and |w1| + |w2| over the cap."""
     a, b = w[:, 0::2], w[:, 1::2]
-    return ((np.sign(a) == np.sign(b)) & (np.abs(a) + np.abs(b) > PAIR_LIMIT)).any(1)
+    return (np.sign(a) == np.sign(b)) & (np.abs(a) + np.abs(b) > PAIR_LIMIT)
 
 
 def convert(src_path, out_path, float_model=None):
@@ -191,9 +189,10 @@ def convert(src_path, out_path, float_model=None):
         w = q.astype(np.int32) - 128
         depthwise = w.ndim == 3 and w.shape[1] == 1 and w.shape[2] > 1
         extra = {}
+        compensate = bool(float_model) and layer[:-1] in dense  # the layers input_hessians measures
         if depthwise:
             capped, n_capped, largest = w, 0, 0
-        elif float_model and w.ndim == 3 and w.shape[2] == 1:
+        elif compensate:
             hess, state = float_inputs(float_model)
             scale = numpy_helper.to_array(inits[n.input[1]]).astype(np.float64).reshape(-1)
             wf = state[layer + "weight"].double().numpy()[:, :, 0]
@@ -202,8 +201,10 @@ def convert(src_path, out_path, float_model=None):
             if moved > 0.01:
                 raise SystemExit(f"{layer[:-1]}: {moved:.1%} of the rounded float weights differ from {src_path}'s: "
                                  "not the float model it was quantised from")
-            capped, n_capped = compensated(wf, scale, hess[layer[:-1]])
-            redo = over_cap(w[:, :, 0]) if rows_mode() == "capped" else np.ones(len(w), bool)
+            capped = compensated(wf, scale, hess[layer[:-1]])
+            over = over_cap(w[:, :, 0])
+            n_capped = int(over.sum())  # pairs of the source's values over the cap
+            redo = over.any(1) if rows_mode() == "capped" else np.ones(len(w), bool)
             capped = np.where(redo[:, None], capped, w[:, :, 0])
             largest = int(np.abs(capped - w[:, :, 0]).max())
             capped = capped[:, :, None]
@@ -214,7 +215,7 @@ def convert(src_path, out_path, float_model=None):
         inits[name].CopyFrom(numpy_helper.from_array(capped.astype(np.int8), name))
         inits[zp_name].CopyFrom(numpy_helper.from_array(np.zeros(zp.shape, np.int8), zp_name))
         report.append({"layer": layer[:-1], "weights": "int8 depthwise" if depthwise else
-                       "int8 pair-capped" + (", compensated" if float_model and w.shape[2] == 1 else ""),
+                       "int8 pair-capped" + (", compensated" if compensate else ""),
                        "pairs": int(w.size // 2), "capped": n_capped, "largestCut": largest, **extra})
     onnx.checker.check_model(m)
     onnx.save(m, out_path)
@@ -232,7 +233,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     report = convert(os.path.join(src, "model.onnx"), os.path.join(out, "model.onnx"), float_model)
     kept = ", ".join(k[:-1] for k in keep_uint8()) or "none"
-    rows = "output channels whose rounding broke the cap" if rows_mode() == "capped" else "every output channel"
+    rows = float_model and ("output channels whose rounding broke the cap" if rows_mode() == "capped" else
+                            "every output channel")
     how = (f"pointwise {rows} re-rounded from {export.manifest_version(float_model)}'s float weights with the cap "
            "in the loop and each rounding error spread over the later input channels (GPTQ-style, training-audio "
            "calibration)") if float_model else "the excess split between the two"
@@ -242,7 +244,7 @@ def main():
     check = subprocess.run(["node", os.path.join(C.HERE, "int8_exact.cjs"), os.path.join(src, "model.onnx"),
                             os.path.join(out, "model.onnx")], check=True, cwd=C.REPO, capture_output=True, text=True)
     capped = sum(r.get("capped", 0) for r in report)
-    pairs = sum(r.get("pairs", 0) for r in report if "capped" in r)
+    pairs = sum(r.get("pairs", 0) for r in report if "capped" in r and r["weights"] != "int8 depthwise")
     print(json.dumps({"source": os.path.relpath(src, C.REPO), "out": os.path.relpath(out, C.REPO),
                       "cappedPairs": capped, "ofPairs": pairs, "layers": report,
                       "integerVsFloatQdq": json.loads(check.stdout)}, indent=1))
