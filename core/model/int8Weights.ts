@@ -42,8 +42,8 @@ const INTEGER_OPS = new Set(['QLinearConv', 'ConvInteger', 'MatMulInteger', 'QLi
 /** The largest |w1| + |w2| of a same-sign pair that `vpmaddubsw` sums without saturating. */
 export const PAIR_LIMIT = 128;
 
-const ONNX_INT8 = 3;
-const ONNX_UINT8 = 2;
+/** TensorProto.DataType values of the 8-bit weights this check reads. */
+const OnnxType = { Int8: 3, Uint8: 2 } as const;
 
 interface Field {
   readonly field: number;
@@ -217,14 +217,14 @@ export function int8Report(onnx: Uint8Array, where: string): Int8Report {
     const dq = dequantised.get(conv.inputs[1] ?? '');
     const weight = dq?.inputs[0] ?? '';
     const t = tensors.get(weight);
-    if (!dq || !t || (t.type !== ONNX_INT8 && t.type !== ONNX_UINT8)) continue;
+    if (!dq || !t || (t.type !== OnnxType.Int8 && t.type !== OnnxType.Uint8)) continue;
     const size = t.dims.reduce((a, b) => a * b, 1);
     if (t.data.length !== size) {
       throw new RangeError(`${where}: weight ${weight} holds ${t.data.length} bytes for ${t.dims.join(' × ')} values (external or missing data is not read)`);
     }
     checked.add(dq.outputs[0] ?? '');
     const cin = t.dims[1] ?? 0;
-    if (t.type === ONNX_UINT8) layers.push({ weight, kind: 'uint8', overCap: 0, pairs: 0 });
+    if (t.type === OnnxType.Uint8) layers.push({ weight, kind: 'uint8', overCap: 0, pairs: 0 });
     else if (cin === 1 && conv.group > 1) layers.push({ weight, kind: 'depthwise', overCap: 0, pairs: 0 });
     else layers.push({ weight, kind: 'int8', ...pairsOverCap(t.data, t.dims) });
   }
@@ -232,7 +232,7 @@ export function int8Report(onnx: Uint8Array, where: string): Int8Report {
   for (const n of nodes) {
     if (INTEGER_OPS.has(n.op)) unchecked.add(n.op);
     const t = n.op === 'DequantizeLinear' ? tensors.get(n.inputs[0] ?? '') : undefined;
-    if (t && (t.type === ONNX_INT8 || t.type === ONNX_UINT8) && !checked.has(n.outputs[0] ?? '')) {
+    if (t && (t.type === OnnxType.Int8 || t.type === OnnxType.Uint8) && !checked.has(n.outputs[0] ?? '')) {
       const users = nodes.filter((m) => m.inputs.includes(n.outputs[0] ?? '')).map((m) => m.op);
       unchecked.add(`DequantizeLinear → ${[...new Set(users)].join('/') || 'nothing'}`);
     }
