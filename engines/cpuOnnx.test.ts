@@ -21,7 +21,7 @@ describe('CpuOnnxEngine', () => {
     expect(logits?.data[1 * TEST_VOCAB.length + TEST_VOCAB.indexOf('b')]).toBe(10);
   });
 
-  it('pads a batch to the longest waveform and discards logits beyond each one’s length', async () => {
+  it('runs each waveform of a batch alone: a short one beside a long one gets its own logits', async () => {
     const short = craftWave(['a', 'a']);
     const long = craftWave(['_', 's', 'i', '_', '_', 'b', 'i', '_']);
     const [alone] = await engine.logits([short]);
@@ -31,10 +31,12 @@ describe('CpuOnnxEngine', () => {
     expect(Array.from(s?.data ?? [])).toEqual(Array.from(alone?.data ?? []));
   });
 
-  it('keeps ceil(samples / stride) frames for a waveform that ends mid-frame, within the output', async () => {
-    const [a, b] = await engine.logits([new Float32Array(330), new Float32Array(640 * 2)]);
-    expect(a?.frames).toBe(2);
+  it('gives a waveform the frames the model gives it (no padding completes a last partial frame); an empty one none', async () => {
+    const [a, empty, b] = await engine.logits([new Float32Array(330), new Float32Array(0), new Float32Array(640 * 2)]);
+    expect(a?.frames).toBe(1);
+    expect(empty).toEqual({ data: new Float32Array(0), frames: 0, vocab: TEST_VOCAB.length });
     expect(b?.frames).toBe(4);
+    await expect(engine.logits([new Float32Array(0)])).rejects.toMatchObject({ code: 'empty-input' });
   });
 
   it('describes itself', () => {

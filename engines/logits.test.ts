@@ -1,38 +1,5 @@
 import { ModelError } from '../core/errors';
-import { BatchBuffers, logitsProblem, verifyFrameStride } from './logits';
-
-describe('BatchBuffers', () => {
-  it('pads each row with zeros even in a reused buffer that held other data', () => {
-    const pool = new BatchBuffers();
-    const first = pool.pad([Float32Array.from([9, 9, 9]), Float32Array.from([9, 9, 9])]);
-    first.release();
-    const second = pool.pad([Float32Array.from([1, 2]), Float32Array.from([3])]);
-    expect(Array.from(second.data)).toEqual([1, 2, 3, 0]);
-    expect(second.data.buffer).toBe(first.data.buffer); // reused, not reallocated
-    second.release();
-  });
-
-  it('never hands a buffer in use to a second caller', () => {
-    const pool = new BatchBuffers();
-    const two = (n: number) => [new Float32Array(n), new Float32Array(n)];
-    const a = pool.pad(two(4));
-    const b = pool.pad(two(4));
-    expect(b.data.buffer).not.toBe(a.data.buffer);
-    a.release();
-    a.release(); // twice is harmless
-    const c = pool.pad(two(2));
-    const d = pool.pad(two(2));
-    expect(c.data.buffer).toBe(a.data.buffer);
-    expect(d.data.buffer).not.toBe(a.data.buffer);
-  });
-
-  it('uses a batch of one waveform as it is, without a copy', () => {
-    const wave = Float32Array.from([1, 2, 3]);
-    const padded = new BatchBuffers().pad([wave]);
-    expect(padded.data).toBe(wave);
-    expect(padded.longest).toBe(3);
-  });
-});
+import { logitsProblem, verifyFrameStride } from './logits';
 
 describe('logitsProblem', () => {
   const manifest = { frameStride: 4, vocabulary: ['<pad>', '|', 'a'] };

@@ -1,55 +1,11 @@
 /**
- * What every engine shares about model output: padding a batch, cutting results back to each input,
+ * What every engine shares about model output: cutting results back to each input,
  * checking a phrase's logits before they are decoded, and checking a graph's frame stride.
  */
 import type { PhraseLogits } from '../core/decode';
 import { ModelCheckCode, ModelError } from '../core/errors';
 import { framesFor, type ModelManifest } from '../core/model';
 import { EngineError } from '../core/pipeline/engine';
-
-/** A padded batch taken from a {@link BatchBuffers} pool; give it back when the call is done. */
-export interface PaddedBatch {
-  /** `[batch, longest]` row-major, zero-padded; exactly batch × longest long. */
-  readonly data: Float32Array;
-  readonly longest: number;
-  release(): void;
-}
-
-/**
- * Reusable input buffers for padded batches. An activity's batch is several MB; a fresh allocation
- * each time costs page faults and GC work that, on a VM, rival the copy itself. Buffers in use by
- * a concurrent call are never shared.
- */
-export class BatchBuffers {
-  private readonly free: Float32Array[] = [];
-
-  /** Copies waveforms into a zero-padded `[batch, longest]` buffer; a batch of one is used as is. */
-  pad(batch: readonly Float32Array[]): PaddedBatch {
-    // One waveform needs no padding: no copy (a 600 s phrase is 38 MB).
-    if (batch.length === 1) return { data: batch[0] as Float32Array, longest: (batch[0] as Float32Array).length, release: () => {} };
-    const longest = Math.max(0, ...batch.map((b) => b.length));
-    const length = batch.length * longest;
-    const index = this.free.findIndex((b) => b.length >= length);
-    const buffer = index >= 0 ? (this.free.splice(index, 1)[0] as Float32Array) : new Float32Array(length);
-    const data = buffer.length === length ? buffer : buffer.subarray(0, length);
-    for (let i = 0; i < batch.length; i++) {
-      const wave = batch[i] as Float32Array;
-      data.set(wave, i * longest);
-      data.fill(0, i * longest + wave.length, (i + 1) * longest);
-    }
-    let released = false;
-    return {
-      data,
-      longest,
-      release: () => {
-        if (released) return;
-        released = true;
-        // Keep a few buffers: enough for the concurrent calls of one process.
-        if (this.free.length < 4) this.free.push(buffer);
-      },
-    };
-  }
-}
 
 /**
  * Cuts a `[batch, frames, vocab]` output into per-waveform logits holding only the frames of each

@@ -7,6 +7,13 @@
  * the model had seen the whole padded phrase — and the frames of the padding are taken from the
  * neighbours' own passes, where that audio is the neighbour's own.
  *
+ * A window whose phrase has less than `contextSec` of audio after it (the activity's last phrase,
+ * or one whose next neighbour is short) ends in zeros up to that much: the frames of its own audio
+ * then never depend on how far an engine pads the batch (to its longest window, or not at all), so
+ * a phrase's verdicts do not depend on the lengths of the other phrases of its activity, nor on the
+ * engine's batching. Before, the last phrase's final frames saw the batch's padding: zeros when
+ * another window was longer, none when it was the longest.
+ *
  * What stays as before: the normalisation (mean and scale of the whole padded phrase, applied to
  * the window), the frame grid of the phrase's own audio, and one batched engine call per activity.
  * What can differ: the padding frames are the neighbour's, normalised with the neighbour's
@@ -27,6 +34,8 @@ export interface ModelWindow {
   readonly offset: number;
   /** Samples of the window: the end of the lead, the phrase's own audio, the start of the trail. */
   readonly length: number;
+  /** Zeros after the window's audio: the context the trail lacks (0 when it has it all). */
+  readonly tailZeros: number;
   readonly padded: PaddedPhrase;
 }
 
@@ -45,16 +54,20 @@ export function modelWindows(
     if (!p) return undefined;
     const own = p.length - p.leadSamples - p.trailSamples;
     const offset = p.leadSamples > context ? Math.floor((p.leadSamples - context) / stride) * stride : 0;
-    const end = p.leadSamples + own + Math.min(p.trailSamples, context);
-    return { offset, length: end - offset, padded: p };
+    const trail = Math.min(p.trailSamples, context);
+    const end = p.leadSamples + own + trail;
+    return { offset, length: end - offset, tailZeros: Number.isFinite(context) ? context - trail : 0, padded: p };
   });
 }
 
-/** The window's samples normalised with the statistics of the whole padded phrase (a new array). */
+/**
+ * The window's samples normalised with the statistics of the whole padded phrase, then its
+ * `tailZeros` zeros (a new array).
+ */
 export function windowInput(window: ModelWindow, manifest: Pick<ModelManifest, 'normalization'>): Float32Array {
   const { padded, offset, length } = window;
   const stats = normalizationOf(padded.parts, manifest);
-  const out = new Float32Array(length);
+  const out = new Float32Array(length + window.tailZeros);
   let at = 0; // position in the padded phrase
   let written = 0;
   for (const part of padded.parts) {
@@ -106,8 +119,9 @@ export function framePlan(i: number, windows: readonly (ModelWindow | undefined)
   const frames = Math.ceil(padded.length / stride);
   const ownFirst = window.offset / stride;
   const prev =
-    lend && lender(i - 1, windows, passFrames, (w) => w.padded.leadSamples + (w.padded.length - w.padded.leadSamples - w.padded.trailSamples) - w.offset - padded.leadSamples);
-  const next = lend && lender(i + 1, windows, passFrames, (w) => w.padded.leadSamples - w.offset - (padded.leadSamples + ownSamples));
+    lend &&
+    lender(i - 1, windows, passFrames, stride, (w) => w.padded.leadSamples + (w.padded.length - w.padded.leadSamples - w.padded.trailSamples) - w.offset - padded.leadSamples);
+  const next = lend && lender(i + 1, windows, passFrames, stride, (w) => w.padded.leadSamples - w.offset - (padded.leadSamples + ownSamples));
   // Frame k of the padded phrase: a frame entirely in the lead or in the trail is the neighbour's
   // (its row is the neighbour's frame under this frame's centre); one that holds any of the
   // phrase's own audio is from the phrase's own pass. -1: no pass covers it.
@@ -191,10 +205,17 @@ export function assembleLogits(
 
 /**
  * A neighbour's pass as a frame source, positioned by `start`: the sample of the neighbour's window
- * at which the lent region of this phrase begins, computed from the neighbour's window.
+ * at which the lent region of this phrase begins, computed from the neighbour's window. Only the
+ * frames of the window's audio are lent, not those of its tail zeros.
  */
-function lender(j: number, windows: readonly (ModelWindow | undefined)[], passFrames: readonly (number | undefined)[], start: (w: ModelWindow) => number): FrameSource | undefined {
+function lender(
+  j: number,
+  windows: readonly (ModelWindow | undefined)[],
+  passFrames: readonly (number | undefined)[],
+  stride: number,
+  start: (w: ModelWindow) => number,
+): FrameSource | undefined {
   const w = windows[j];
   const frames = passFrames[j];
-  return w && frames !== undefined ? { pass: j, frames, firstSample: start(w) } : undefined;
+  return w && frames !== undefined ? { pass: j, frames: Math.min(frames, Math.ceil(w.length / stride)), firstSample: start(w) } : undefined;
 }

@@ -102,7 +102,8 @@ export async function scoreActivity(activity: Activity, engine: Engine, audio: A
   const windows = modelWindows(padded, manifest);
   const passes: (PhraseLogits | undefined)[] = [];
   const servedBy = new Set<string>();
-  for (const chunk of batches(windows, MAX_BATCH_SEC * rate)) {
+  const inputLengths = windows.map((w) => w && { length: w.length + w.tailZeros });
+  for (const chunk of batches(inputLengths, MAX_BATCH_SEC * rate)) {
     let t = performance.now();
     const batch = chunk.map((i) => windowInput(windows[i] as ModelWindow, manifest));
     timings.preprocess += performance.now() - t;
