@@ -59,6 +59,8 @@ def group_of(c):
     if c["family"] == "asterisk":
         return "Allison: letters" if c.get("letter") else (
             "Allison: digits, dates" if c["path"].split("/")[-2] == "digits" else "Allison: symbols (letters/)")
+    if c["family"] == "tuxpaint":
+        return f"Tux Paint {c['lang']}: words (REAL_SOURCES=…,tuxpaint)"
     return f"KLettres {c['lang']}: " + ("letters" if c["kind"] == "letter" else "syllables")
 
 

@@ -2,13 +2,21 @@
 
 The synthesizers alone leave the model deaf to real voices (issue #23), so this adds the recorded
 speech that Debian ships: the Asterisk voice prompts (one professional speaker per language, with
-the prompt texts), KLettres' spoken alphabets and syllables and KTuberling's spoken words. Each
+the prompt texts), KLettres' spoken alphabets and syllables and KTuberling's spoken words, and on
+request (REAL_SOURCES, below) Tux Paint's spoken stamp descriptions. Each
 utterance is labelled by espeak-ng's G2P for its language (`espeak-ng -q --ipa -v <voice>`), mapped
 to the alphabet with common.py's IPA table plus a small per-language table of the nearest English
 phone (LANG_IPA below); an utterance with any other phone is left out and counted. Spoken letters
 of English get the catalog's letter-name pronunciation.
 
     /usr/bin/python3 real_speech.py      # -> work/data/real/{train,dev}.pkl, manifest.jsonl, counts.json
+
+REAL_SOURCES picks the sources, comma-separated (default `asterisk,klettres,ktuberling`: what every
+model up to 1.7.3 was trained and calibrated on, so their data regenerate byte for byte); add
+`tuxpaint` for `tuxpaint-stamps-default`'s "descriptive sounds" ("A duck.", "Un canard."), each
+language recorded by its own volunteer (the package's changelog names them), with the texts in each
+stamp's .txt: 11 more voices, the English ones (66 animal words) held out as speaker-unseen dev
+speech (phone error rate only: they are not letters).
 
 The chunks hold clips in gen_data.py's format ({"audio": int16 16 kHz, "words", "voice", "family",
 "kind"} plus "lang", "path", "text" and, for letters, "letter"); train.py reads train.pkl with
@@ -34,6 +42,12 @@ ASTERISK = "/usr/share/asterisk/sounds"
 ASTERISK_DOC = "/usr/share/doc/asterisk-core-sounds-{lang}/core-sounds-{lang}.txt.gz"
 KLETTRES = "/usr/share/klettres"
 KTUBERLING = "/usr/share/ktuberling/sounds"
+TUXPAINT = "/usr/share/tuxpaint/stamps"
+# Tux Paint description language (file suffix; "" is English) -> espeak-ng voice; ml (6 clips) has
+# no mapping to the alphabet worth having
+TUXPAINT_VOICES = {"": "en-us", "be": "be", "bg": "bg", "ca": "ca", "da": "da", "el": "el", "es": "es",
+                   "fr": "fr-fr", "lt": "lt", "nl": "nl", "ro": "ro", "ru": "ru"}
+DEFAULT_SOURCES = ("asterisk", "klettres", "ktuberling")
 # Asterisk core sounds: language -> (speaker folder, espeak-ng voice, speaker id). Allison Smith
 # recorded both the English and the Spanish set, so they share a speaker id (sequences of one voice).
 ASTERISK_SETS = {
@@ -52,7 +66,7 @@ KLETTRES_VOICES = {"en": "en-us", "en_GB": "en-gb", "cs": "cs", "da": "da", "de"
 # of; her other prompts are trained on, so this split is speaker-seen) and every KLettres English
 # recording (two speakers that no training clip has: the speaker-unseen part of the split).
 DEV_RULES = (("asterisk", "en", "letters/"), ("asterisk", "en", "digits/"),
-             ("klettres", "en", ""), ("klettres", "en_GB", ""))
+             ("klettres", "en", ""), ("klettres", "en_GB", ""), ("tuxpaint", "en", ""))
 MAX_SEC = 15.0   # longer prompts are left out (the activities' phrases are a few seconds)
 MIN_SEC = 0.15
 
@@ -223,6 +237,51 @@ def ktuberling_entries():
         yield "ktuberling", "en", "en", path, word, "en-us", "word:" + word
 
 
+def tuxpaint_text(txt, lang):
+    """The description of one stamp in one language from its .txt (first line: English; then
+    `xx.utf8=...` lines), or None."""
+    with open(txt, encoding="utf-8", errors="replace") as f:
+        lines = [l.strip() for l in f if l.strip()]
+    if not lines:
+        return None
+    if not lang:
+        return lines[0]
+    prefix = f"{lang}.utf8="
+    return next((l[len(prefix):].strip() for l in lines if l.startswith(prefix)), None)
+
+
+def tuxpaint_entries():
+    """Every `<stamp>_desc[_<lang>].ogg` whose stamp has a text in that language."""
+    if not os.path.isdir(TUXPAINT):
+        print("tuxpaint: not installed (apt: tuxpaint-stamps-default)", flush=True)
+        return
+    pattern = re.compile(r"^(?P<stamp>.+?)_desc(?:_(?P<lang>[a-z]{2}))?\.ogg$")
+    for path in sorted(glob.glob(os.path.join(TUXPAINT, "**", "*_desc*.ogg"), recursive=True)):
+        m = pattern.match(os.path.basename(path))
+        if not m or (m.group("lang") or "") not in TUXPAINT_VOICES:
+            continue
+        code = m.group("lang") or ""
+        txt = os.path.join(os.path.dirname(path), m.group("stamp") + ".txt")
+        text = tuxpaint_text(txt, code) if os.path.exists(txt) else None
+        lang = code or "en"
+        name = "desc:" + os.path.relpath(path, TUXPAINT)[: -len(".ogg")]
+        yield "tuxpaint", lang, f"tuxpaint-{lang}", path if text else None, text or "", TUXPAINT_VOICES[code], name
+
+
+SOURCES = {"asterisk": asterisk_entries, "klettres": klettres_entries, "ktuberling": ktuberling_entries,
+           "tuxpaint": tuxpaint_entries}
+
+
+def sources():
+    """REAL_SOURCES as a list of source names (a clear error for an unknown one)."""
+    names = [s.strip() for s in os.environ.get("REAL_SOURCES", ",".join(DEFAULT_SOURCES)).split(",") if s.strip()]
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown or not names:
+        raise SystemExit(f"REAL_SOURCES: unknown source {', '.join(unknown) or '(none given)'}; "
+                         f"choose from {', '.join(SOURCES)}")
+    return names
+
+
 def is_dev(source, lang, name):
     return any(source == s and lang == l and name.startswith(p) for s, l, p in DEV_RULES)
 
@@ -241,7 +300,7 @@ def build():
     names = LetterNames()
     rows, train, dev = [], [], []
     counts = collections.defaultdict(collections.Counter)
-    entries = list(asterisk_entries()) + list(klettres_entries()) + list(ktuberling_entries())
+    entries = [e for name in sources() for e in SOURCES[name]()]
     if not entries:
         raise SystemExit("no recorded speech installed: see tools/model/README.md (asterisk-core-sounds-*)")
     for source, lang, speaker, path, text, voice, name in entries:
@@ -253,7 +312,7 @@ def build():
         reason, words, ipa, letter = None, None, "", None
         spoken = clean_text(source, text)
         if path is None:
-            reason = "no audio file"
+            reason = "no audio file" if source != "tuxpaint" else "no text in this language"
         elif not spoken:
             reason = "no speech (tone or note)"
         elif source == "klettres" and name.startswith("letter:") and len(text) != 1:
