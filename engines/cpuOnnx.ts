@@ -102,10 +102,12 @@ export class CpuOnnxEngine implements Engine {
 
   /**
    * Runs the session on each waveform alone (a `[1, samples]` tensor, no copy) and returns its
-   * logits. One waveform at a time, not one padded batch: the same arithmetic (onnxruntime computes
-   * each row of a batch alike, so a row's frames are bit-for-bit those it gets alone), but no padding
-   * reaches the model, and the working set of one 8 s row stays in the core's cache, where a batch of
-   * ten did not (peak RSS of two workers 547 → 293 MB, 2026-12-06). An empty waveform gets no frames.
+   * logits. One waveform at a time, not one padded batch: onnxruntime computes each row of a batch
+   * alike, so only the frames within the receptive field of a padded row's end differ from what the
+   * row gets alone, and the pipeline ends every window in enough audio or zeros that its own frames
+   * lie outside that reach (core/pipeline/modelWindows.ts). Alone, no padding is computed and the
+   * activations of one window, not of the whole batch, are live at a time (peak RSS of `batch
+   * --concurrency 2` 473–504 → 304–309 MB, 2026-12-06). An empty waveform gets no frames.
    * `lastRunMs` is the sum of the runs.
    */
   async logits(batch: readonly Float32Array[]): Promise<PhraseLogits[]> {
